@@ -1,0 +1,48 @@
+import type { ProviderConfig } from '../src/config/schema';
+import { FailureType } from '../workflows/failure-types';
+import { ProviderError } from './providers/provider-error';
+import { createProviderAdapter } from './providers/registry';
+import type { ProviderAdapter } from './providers/types';
+
+/**
+ * Adapters by provider and key alias, built on first use and kept so their HTTP connections are reused.
+ * The workflow names a key by alias; the secret is read here, from the environment variable the config names.
+ */
+export class ProviderClients {
+  private readonly adapters = new Map<string, ProviderAdapter>();
+
+  constructor(
+    private readonly providers: Record<string, ProviderConfig>,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The adapter for one provider key; throws a NOT_CONFIGURED `ProviderError` when it cannot be built. */
+  adapterFor(providerId: string, keyAlias: string): ProviderAdapter {
+    const cacheKey = `${providerId}\u0000${keyAlias}`;
+    const cached = this.adapters.get(cacheKey);
+    if (cached) return cached;
+
+    const provider = this.providers[providerId];
+    if (!provider) {
+      throw new ProviderError(FailureType.NotConfigured, `Provider "${providerId}" is not configured on this worker`);
+    }
+    const key = provider.keys.find((k) => k.alias === keyAlias);
+    if (!key) {
+      throw new ProviderError(FailureType.NotConfigured, `Provider "${providerId}" has no key alias "${keyAlias}"`);
+    }
+    const apiKey = this.env[key.env];
+    if (!apiKey) {
+      throw new ProviderError(
+        FailureType.NotConfigured,
+        `Key "${keyAlias}" of provider "${providerId}" reads ${key.env}, which is not set on this worker`,
+      );
+    }
+    const adapter = createProviderAdapter(provider.type, {
+      baseUrl: provider.baseUrl,
+      apiKey,
+      timeoutMs: provider.timeoutMs,
+    });
+    this.adapters.set(cacheKey, adapter);
+    return adapter;
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ChatCompletion, ChatRequest, FinishReason } from '../../workflows/chat-types';
+import { startCallDeadline } from './call-deadline';
+import { malformedResponse, providerFailure } from './classify-error';
+import { toConversation } from './conversation-turns';
+import { isRecord, numberField, stringField } from './json-fields';
+import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
+
+/**
+ * Anthropic requires `max_tokens` on every request; OpenAI's shape makes it optional. 1024 is the value
+ * Anthropic's own examples use: enough for a chat answer, small enough not to reserve a large budget.
+ */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+
+/**
+ * Builds an adapter for Anthropic's Messages API over the official `@anthropic-ai/sdk`.
+ *
+ * One SDK client is built here, per connection, so every call through this adapter shares Node's
+ * keep-alive connection pool.
+ */
+export function createAnthropicAdapter(connection: ProviderConnection): ProviderAdapter {
+  const client = new Anthropic({
+    apiKey: connection.apiKey,
+    ...(connection.baseUrl ? { baseURL: connection.baseUrl } : {}),
+    // An explicit timeout also stops the SDK from refusing non-streaming calls whose max_tokens it
+    // estimates would take longer than ten minutes.
+    timeout: connection.timeoutMs,
+    // Temporal owns retries: an SDK retry would hide the attempt from the workflow and stretch the timeout.
+    maxRetries: 0,
+  });
+
+  return {
+    type: 'anthropic',
+    async chat({ model, request, signal }: ChatCallInput): Promise<ChatCompletion> {
+      const deadline = startCallDeadline(connection.timeoutMs, signal);
+      let raw: unknown;
+      try {
+        raw = await client.messages.create(toAnthropicRequest(model, request), { signal: deadline.signal });
+      } catch (error) {
+        throw providerFailure(error, { signal, deadline });
+      } finally {
+        deadline.dispose();
+      }
+      return fromAnthropicMessage(raw, model);
+    },
+  };
+}
+
+/**
+ * Translates the normalised request into a Messages API request: system and developer messages become the
+ * top-level `system`, consecutive same-role messages are merged (Anthropic needs strict alternation) with
+ * each original text kept as its own text block, and `stop` becomes `stop_sequences`.
+ */
+export function toAnthropicRequest(model: string, request: ChatRequest): Anthropic.MessageCreateParamsNonStreaming {
+  const { system, turns } = toConversation(request.messages);
+  return {
+    model,
+    max_tokens: request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    ...(system !== undefined && { system }),
+    messages: turns.map(
+      ({ role, texts }): Anthropic.MessageParam => ({
+        role,
+        content: texts.length === 1 ? (texts[0] ?? '') : texts.map((text) => ({ type: 'text', text })),
+      }),
+    ),
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.top_p !== undefined && { top_p: request.top_p }),
+    ...(request.stop !== undefined && request.stop.length > 0 && { stop_sequences: request.stop }),
+    // OpenAI's `user` and Anthropic's `metadata.user_id` serve the same purpose: abuse tracking per end user.
+    ...(request.user !== undefined && { metadata: { user_id: request.user } }),
+  };
+}
+
+/**
+ * Normalises a Messages API response to an OpenAI-shaped completion. Anthropic has no creation time, so
+ * `created` is when the answer arrived.
+ */
+export function fromAnthropicMessage(raw: unknown, requestedModel: string): ChatCompletion {
+  if (!isRecord(raw) || !Array.isArray(raw['content'])) throw malformedResponse('the message has no content array');
+  const texts = (raw['content'] as unknown[])
+    .filter((block) => stringField(block, 'type') === 'text')
+    .map((block) => stringField(block, 'text') ?? '');
+  const usage = raw['usage'];
+  // Cache writes and reads are input the model processed and we were billed for; OpenAI's prompt_tokens
+  // likewise includes cached tokens.
+  const promptTokens =
+    (numberField(usage, 'input_tokens') ?? 0) +
+    (numberField(usage, 'cache_creation_input_tokens') ?? 0) +
+    (numberField(usage, 'cache_read_input_tokens') ?? 0);
+  const completionTokens = numberField(usage, 'output_tokens') ?? 0;
+  return {
+    id: stringField(raw, 'id') ?? `msg_${randomUUID()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: stringField(raw, 'model') ?? requestedModel,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: texts.length > 0 ? texts.join('') : null, refusal: null },
+        finish_reason: toFinishReason(stringField(raw, 'stop_reason')),
+        logprobs: null,
+      },
+    ],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+}
+
+function toFinishReason(stopReason: string | undefined): FinishReason {
+  switch (stopReason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'refusal':
+      return 'content_filter';
+    case 'tool_use':
+      return 'tool_calls';
+    default:
+      // end_turn, stop_sequence, pause_turn: the model stopped of its own accord.
+      return 'stop';
+  }
+}

@@ -1,0 +1,32 @@
+import type { ChatCompletion, ChatRequest, ProviderType } from '../../workflows/chat-types';
+
+/** How an adapter reaches one provider account. The key is resolved from its alias before this is built. */
+export interface ProviderConnection {
+  /** Base URL of the provider's API, e.g. `https://api.openai.com/v1`; the SDK default when unset. */
+  baseUrl?: string;
+  apiKey: string;
+  /** Per-request timeout, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** One chat call, in Switchyard's normalised shape. */
+export interface ChatCallInput {
+  /** The provider's own model name (e.g. `claude-haiku-4-5`), not Switchyard's alias. */
+  model: string;
+  request: ChatRequest;
+  /** Aborts the HTTP request when the job is cancelled. */
+  signal?: AbortSignal;
+}
+
+/** A provider adapter translates the normalised request to the provider's wire format and back. */
+export interface ProviderAdapter {
+  readonly type: ProviderType;
+  /**
+   * Calls the provider. Resolves with an OpenAI-shaped completion; rejects with a `ProviderError`
+   * whose `type` classifies the failure.
+   */
+  chat(input: ChatCallInput): Promise<ChatCompletion>;
+}
+
+/** Builds an adapter for one connection; one factory per provider type. */
+export type ProviderAdapterFactory = (connection: ProviderConnection) => ProviderAdapter;

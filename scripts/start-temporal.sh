@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Starts the Temporal dev server (SQLite persistence, Web UI, Switchyard's search attributes) and waits
+# until its frontend answers. Idempotent: when a server already answers on the port, it does nothing.
+#
+#   --foreground            run in the foreground (the dev launcher and tests own the process)
+#   TEMPORAL_PORT           frontend gRPC port (default 7233)
+#   TEMPORAL_UI_PORT        Web UI port (default 8233)
+#   TEMPORAL_NAMESPACE      namespace (default "default")
+#   TEMPORAL_DB_FILE        SQLite file (default .data/temporal.db; empty = in memory)
+#   TEMPORAL_LOG_FILE       server log (default .data/temporal.log)
+#   TEMPORAL_FAST_SQLITE=1  WAL + synchronous=OFF: faster, for tests and benchmarks only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FOREGROUND=0
+[ "${1:-}" = "--foreground" ] && FOREGROUND=1
+
+PORT="${TEMPORAL_PORT:-7233}"
+UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+DB_FILE="${TEMPORAL_DB_FILE-.data/temporal.db}"
+LOG_FILE="${TEMPORAL_LOG_FILE:-.data/temporal.log}"
+BIN="$(bash scripts/install-temporal.sh | tail -n 1)"
+
+healthy() { "$BIN" operator cluster health --address "127.0.0.1:$PORT" >/dev/null 2>&1; }
+
+if healthy; then
+  echo "start-temporal: a Temporal server already answers on 127.0.0.1:$PORT" >&2
+  [ "$FOREGROUND" = 1 ] && exit 3
+  exit 0
+fi
+
+# Keep in step with workflows/search-attributes.ts (a test checks it).
+SEARCH_ATTRIBUTES=(
+  SwitchyardTenant=Keyword
+  SwitchyardProvider=Keyword
+  SwitchyardModel=Keyword
+  SwitchyardStatus=Keyword
+  SwitchyardCacheHit=Bool
+  SwitchyardCostUsd=Double
+  SwitchyardDegraded=Bool
+  SwitchyardReplayOf=Keyword
+)
+
+args=(server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" --namespace "$NAMESPACE" --log-format json --log-level warn)
+for attribute in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$attribute"); done
+if [ -n "$DB_FILE" ]; then
+  mkdir -p "$(dirname "$DB_FILE")"
+  args+=(--db-filename "$DB_FILE")
+fi
+if [ "${TEMPORAL_FAST_SQLITE:-0}" = 1 ]; then
+  args+=(--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)
+fi
+mkdir -p "$(dirname "$LOG_FILE")"
+
+if [ "$FOREGROUND" = 1 ]; then
+  exec "$BIN" "${args[@]}" >>"$LOG_FILE" 2>&1
+fi
+
+nohup "$BIN" "${args[@]}" >>"$LOG_FILE" 2>&1 &
+echo $! > "$(dirname "$LOG_FILE")/temporal.pid"
+for _ in $(seq 1 120); do
+  if healthy; then
+    echo "start-temporal: Temporal on 127.0.0.1:$PORT, Web UI on http://127.0.0.1:$UI_PORT (log: $LOG_FILE)" >&2
+    exit 0
+  fi
+  sleep 0.5
+done
+echo "start-temporal: the server did not answer within 60 s; see $LOG_FILE" >&2
+exit 1

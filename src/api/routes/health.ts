@@ -1,0 +1,24 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { HttpError } from '../http-error';
+
+const READINESS_DEADLINE_MS = 2_000;
+
+/** `/healthz`: the process is up. `/readyz`: it can reach Temporal, so it can accept jobs. */
+export function healthRouter(client: Client): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await client.connection.withDeadline(Date.now() + READINESS_DEADLINE_MS, () =>
+        client.workflowService.getSystemInfo({}),
+      );
+    } catch {
+      throw new HttpError(503, 'temporal_unavailable', 'Temporal is unreachable.', { headers: { 'retry-after': '5' } });
+    }
+    res.json({ status: 'ready' });
+  });
+  return router;
+}

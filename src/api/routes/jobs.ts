@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { tenantOf } from '../auth';
+import { HttpError } from '../http-error';
+import type { JobService } from '../job-service';
+import { jobBodySchema, jobIdSchema, toChatRequest, waitQuerySchema } from '../schemas';
+import { validate } from '../validate';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel. */
+export function jobsRouter(jobs: JobService): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const body = validate(jobBodySchema, req.body);
+    if (body.stream) throw new HttpError(400, 'streaming_unsupported', 'Jobs do not stream; leave out "stream".');
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
+    }
+    const { jobId, existing } = await jobs.submit({
+      tenantId: tenantOf(res),
+      request: toChatRequest(body),
+      metadata: body.metadata,
+      idempotencyKey,
+    });
+    if (existing) res.setHeader('idempotent-replayed', 'true');
+    res
+      .status(202)
+      .location(`/v1/jobs/${jobId}`)
+      .json({ id: jobId, object: 'job', status: 'running', model: body.model, links: { self: `/v1/jobs/${jobId}` } });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
+    const { wait } = validate(waitQuerySchema, req.query);
+    res.json(await jobs.view(jobId, tenantOf(res), wait ?? 0));
+  });
+
+  const cancel = async (req: import('express').Request, res: import('express').Response) => {
+    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
+    const view = await jobs.cancel(jobId, tenantOf(res));
+    res.status(202).json({ ...view, status: 'cancelling' });
+  };
+  router.post('/:id/cancel', cancel);
+  router.delete('/:id', cancel);
+
+  return router;
+}

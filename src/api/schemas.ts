@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { ChatRequest } from '../../workflows/chat-types';
+
+const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
+
+const message = z.strictObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  name: z.string().max(64).optional(),
+});
+
+/** Fields of the OpenAI chat request Switchyard accepts; unknown fields are rejected, not silently dropped. */
+const chatRequestFields = {
+  model: z.string().min(1).max(200),
+  messages: z.array(message).min(1, 'at least one message is required').max(2_000),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.number().int().positive().max(1_000_000).optional(),
+  max_completion_tokens: z.number().int().positive().max(1_000_000).optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+  seed: z.number().int().optional(),
+  user: z.string().max(256).optional(),
+  n: z.literal(1, { message: 'only n = 1 is supported' }).optional(),
+  stream: z.boolean().optional(),
+};
+
+export const chatCompletionBodySchema = z.strictObject(chatRequestFields);
+
+/** `POST /v1/jobs`: a chat request plus job fields. */
+export const jobBodySchema = z.strictObject({
+  ...chatRequestFields,
+  /** Free-form labels kept with the job (memo), at most 16 short strings. */
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata entries')
+    .optional(),
+});
+
+export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
+
+/** Normalises an accepted body to Switchyard's chat request (the form the cache key will be derived from). */
+export function toChatRequest(body: ChatCompletionBody): ChatRequest {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  return {
+    model: body.model,
+    messages: body.messages,
+    ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
+    ...(body.top_p !== undefined ? { top_p: body.top_p } : {}),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+    ...(body.stop !== undefined ? { stop: typeof body.stop === 'string' ? [body.stop] : body.stop } : {}),
+    ...(body.seed !== undefined ? { seed: body.seed } : {}),
+    ...(body.user !== undefined ? { user: body.user } : {}),
+  };
+}
+
+export const jobIdSchema = z.string().regex(/^job_[A-Za-z0-9_-]{8,80}$/, 'not a Switchyard job id');
+
+export const waitQuerySchema = z.object({
+  wait: z.coerce.number().min(0).max(60, 'wait at most 60 seconds').optional(),
+});

@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps } from './app';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops accepting connections and waits for in-flight requests to finish. */
+  close(): Promise<void>;
+}
+
+/** Serves the API on `port` (0 = any free port) and resolves once it listens. */
+export function startApi(deps: AppDeps, port = deps.config.api.port, host = '0.0.0.0'): Promise<RunningApi> {
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => {
+      if (err) return reject(err);
+      const address = server.address() as AddressInfo;
+      // Clients such as the openai SDK keep connections alive; outlive their idle timeout to avoid resets.
+      server.keepAliveTimeout = 65_000;
+      resolve({
+        url: `http://127.0.0.1:${address.port}`,
+        port: address.port,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}

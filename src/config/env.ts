@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const blankIsUnset = (value: unknown): unknown =>
+  typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value;
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsUnset, schema.optional());
+const optionalText = optional(z.string());
+const optionalUrl = optional(z.url({ message: 'must be an absolute URL' }));
+
+/** Environment variables Switchyard reads. Blank values count as unset. */
+export const envSchema = z.object({
+  SWITCHYARD_CONFIG: optionalText,
+  SWITCHYARD_API_KEY: optionalText,
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: optionalText,
+  SWITCHYARD_TASK_QUEUE_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'use letters, digits, ".", "-" and "_"')),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalUrl,
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  GEMINI_API_KEY: optionalText,
+  GEMINI_BASE_URL: optionalUrl,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The providers' conventional variables: a key there configures the provider without a config file. */
+export const CONVENTIONAL_PROVIDERS = [
+  { id: 'openai', type: 'openai', keyVar: 'OPENAI_API_KEY', baseUrlVar: 'OPENAI_BASE_URL' },
+  { id: 'anthropic', type: 'anthropic', keyVar: 'ANTHROPIC_API_KEY', baseUrlVar: 'ANTHROPIC_BASE_URL' },
+  { id: 'gemini', type: 'gemini', keyVar: 'GEMINI_API_KEY', baseUrlVar: 'GEMINI_BASE_URL' },
+] as const;

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { DEFAULT_TASK_QUEUE_PREFIX } from '../../workflows/shared';
+import type { Config, ResolvedModel } from './config';
+import { ConfigError } from './config-error';
+import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
+import { MODEL_CATALOGUE } from './model-catalogue';
+import { configFileSchema, providerSchema, type ConfigFile, type ProviderConfig } from './schema';
+import { resolveReference } from './resolve-targets';
+
+/** Models tried, in order, to make an implicit default route when the config names none. */
+const DEFAULT_MODEL_PREFERENCE = ['gpt-4o-mini', 'claude-haiku-4-5', 'gemini-2.5-flash'];
+
+function describeIssues(issues: z.core.$ZodIssue[], prefix: string): string[] {
+  return issues.map((issue) => {
+    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return `${field || '(root)'}: ${issue.message}`;
+  });
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`SWITCHYARD_CONFIG: cannot read ${path} (${(err as Error).message})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} (${(err as Error).message})`]);
+  }
+  const parsed = configFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, path));
+  return parsed.data;
+}
+
+function providersFrom(file: ConfigFile, env: Env): Record<string, ProviderConfig> {
+  const providers: Record<string, ProviderConfig> = { ...file.providers };
+  for (const conventional of CONVENTIONAL_PROVIDERS) {
+    if (providers[conventional.id] || !env[conventional.keyVar]) continue;
+    providers[conventional.id] = providerSchema.parse({
+      type: conventional.type,
+      baseUrl: env[conventional.baseUrlVar],
+      keys: [{ alias: 'default', env: conventional.keyVar }],
+    });
+  }
+  return providers;
+}
+
+function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>, problems: string[]) {
+  const models: Record<string, ResolvedModel> = {};
+  // Catalogue models are offered by the first configured provider of their type.
+  for (const [name, entry] of Object.entries(MODEL_CATALOGUE)) {
+    const providerId = Object.keys(providers).find((id) => providers[id]?.type === entry.providerType);
+    if (!providerId) continue;
+    models[name] = {
+      provider: providerId,
+      model: name,
+      price: { inputUsdPerMTok: entry.inputUsdPerMTok, outputUsdPerMTok: entry.outputUsdPerMTok },
+    };
+  }
+  for (const [alias, entry] of Object.entries(file.models ?? {})) {
+    if (!providers[entry.provider]) {
+      problems.push(
+        `models.${alias}.provider: unknown provider "${entry.provider}"; configured providers: ${Object.keys(providers).join(', ') || 'none'}`,
+      );
+      continue;
+    }
+    models[alias] = {
+      provider: entry.provider,
+      model: entry.model ?? alias,
+      price: { inputUsdPerMTok: entry.inputUsdPerMTok, outputUsdPerMTok: entry.outputUsdPerMTok },
+    };
+  }
+  return models;
+}
+
+/**
+ * Loads the configuration: the file named by `SWITCHYARD_CONFIG` (YAML or JSON, optional) plus
+ * environment variables. Throws a `ConfigError` listing every problem, each naming its field.
+ */
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  const envResult = envSchema.safeParse(rawEnv);
+  if (!envResult.success) throw new ConfigError(describeIssues(envResult.error.issues, ''));
+  const env = envResult.data;
+  const file = env.SWITCHYARD_CONFIG ? readConfigFile(env.SWITCHYARD_CONFIG) : {};
+
+  const problems: string[] = [];
+  const providers = providersFrom(file, env);
+  const models = modelsFrom(file, providers, problems);
+  const routes = { ...file.routes };
+  let defaultRoute = file.defaultRoute ?? null;
+  if (!defaultRoute && !routes.default) {
+    const preferred = DEFAULT_MODEL_PREFERENCE.find((name) => models[name]);
+    if (preferred) routes.default = { targets: [preferred] };
+  }
+  if (!defaultRoute && routes.default) defaultRoute = 'default';
+
+  const partial: Config = {
+    api: {
+      port: env.PORT ?? file.api?.port ?? 8080,
+      apiKey: env.SWITCHYARD_API_KEY ?? null,
+      bodyLimit: file.api?.bodyLimit ?? '1mb',
+      syncTimeoutSeconds: file.api?.syncTimeoutSeconds ?? 600,
+    },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS ?? file.temporal?.address ?? '127.0.0.1:7233',
+      namespace: env.TEMPORAL_NAMESPACE ?? file.temporal?.namespace ?? 'default',
+      taskQueuePrefix: env.SWITCHYARD_TASK_QUEUE_PREFIX ?? file.temporal?.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX,
+    },
+    providers,
+    models,
+    routes,
+    defaultRoute,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+
+  for (const [name, route] of Object.entries(routes)) {
+    route.targets.forEach((reference, index) => {
+      const resolved = resolveReference(partial, reference);
+      if ('problem' in resolved) problems.push(`routes.${name}.targets.${index}: ${resolved.problem}`);
+    });
+  }
+  if (defaultRoute && !routes[defaultRoute]) {
+    problems.push(`defaultRoute: unknown route "${defaultRoute}"; routes: ${Object.keys(routes).join(', ') || 'none'}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return partial;
+}

@@ -1,0 +1,34 @@
+import type { ProviderType } from '../../workflows/chat-types';
+
+/** A model Switchyard knows the provider and list price of, in US dollars per million tokens. */
+export interface CatalogueModel {
+  providerType: ProviderType;
+  inputUsdPerMTok: number;
+  outputUsdPerMTok: number;
+}
+
+/**
+ * List prices of common models (standard tier, text, USD per 1M tokens, as published by the providers
+ * in late 2025). A config file's `models` section overrides or extends these.
+ */
+export const MODEL_CATALOGUE: Readonly<Record<string, CatalogueModel>> = {
+  'gpt-5': { providerType: 'openai', inputUsdPerMTok: 1.25, outputUsdPerMTok: 10 },
+  'gpt-5-mini': { providerType: 'openai', inputUsdPerMTok: 0.25, outputUsdPerMTok: 2 },
+  'gpt-5-nano': { providerType: 'openai', inputUsdPerMTok: 0.05, outputUsdPerMTok: 0.4 },
+  'gpt-4.1': { providerType: 'openai', inputUsdPerMTok: 2, outputUsdPerMTok: 8 },
+  'gpt-4.1-mini': { providerType: 'openai', inputUsdPerMTok: 0.4, outputUsdPerMTok: 1.6 },
+  'gpt-4.1-nano': { providerType: 'openai', inputUsdPerMTok: 0.1, outputUsdPerMTok: 0.4 },
+  'gpt-4o': { providerType: 'openai', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 },
+  'gpt-4o-mini': { providerType: 'openai', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 },
+  'o4-mini': { providerType: 'openai', inputUsdPerMTok: 1.1, outputUsdPerMTok: 4.4 },
+  'claude-opus-4-5': { providerType: 'anthropic', inputUsdPerMTok: 5, outputUsdPerMTok: 25 },
+  'claude-opus-4-1': { providerType: 'anthropic', inputUsdPerMTok: 15, outputUsdPerMTok: 75 },
+  'claude-sonnet-4-5': { providerType: 'anthropic', inputUsdPerMTok: 3, outputUsdPerMTok: 15 },
+  'claude-sonnet-4-0': { providerType: 'anthropic', inputUsdPerMTok: 3, outputUsdPerMTok: 15 },
+  'claude-haiku-4-5': { providerType: 'anthropic', inputUsdPerMTok: 1, outputUsdPerMTok: 5 },
+  'claude-3-5-haiku-latest': { providerType: 'anthropic', inputUsdPerMTok: 0.8, outputUsdPerMTok: 4 },
+  'gemini-2.5-pro': { providerType: 'gemini', inputUsdPerMTok: 1.25, outputUsdPerMTok: 10 },
+  'gemini-2.5-flash': { providerType: 'gemini', inputUsdPerMTok: 0.3, outputUsdPerMTok: 2.5 },
+  'gemini-2.5-flash-lite': { providerType: 'gemini', inputUsdPerMTok: 0.1, outputUsdPerMTok: 0.4 },
+  'gemini-2.0-flash': { providerType: 'gemini', inputUsdPerMTok: 0.1, outputUsdPerMTok: 0.4 },
+};

@@ -1,0 +1,78 @@
+import { providerTaskQueue, type JobTarget } from '../../workflows/shared';
+import type { Config } from './config';
+
+/** The requested model or route matches nothing configured. */
+export class UnknownModelError extends Error {
+  override readonly name = 'UnknownModelError';
+
+  constructor(
+    readonly requested: string,
+    readonly available: string[],
+  ) {
+    super(
+      `Unknown model or route "${requested}". Use a configured model (${available.slice(0, 12).join(', ')}${available.length > 12 ? ', …' : ''}), a route, or "provider:model".`,
+    );
+  }
+}
+
+/**
+ * Resolves one reference — a model alias or `provider:model` — to a target, or says what is wrong with it.
+ * The first key of the provider is used; the worker resolves its alias to the secret.
+ */
+export function resolveReference(config: Config, reference: string): JobTarget | { problem: string } {
+  const alias = config.models[reference];
+  let providerId: string;
+  let model: string;
+  if (alias) {
+    providerId = alias.provider;
+    model = alias.model;
+  } else {
+    const colon = reference.indexOf(':');
+    if (colon <= 0 || colon === reference.length - 1) {
+      return { problem: `"${reference}" is neither a configured model nor "provider:model"` };
+    }
+    providerId = reference.slice(0, colon);
+    model = reference.slice(colon + 1);
+  }
+  const provider = config.providers[providerId];
+  const key = provider?.keys[0];
+  if (!provider || !key) {
+    return {
+      problem: `provider "${providerId}" is not configured; configured providers: ${Object.keys(config.providers).join(', ') || 'none'}`,
+    };
+  }
+  const priced =
+    alias ?? Object.values(config.models).find((entry) => entry.provider === providerId && entry.model === model);
+  return {
+    providerId,
+    providerType: provider.type,
+    model,
+    keyAlias: key.alias,
+    taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, providerId),
+    timeoutMs: provider.timeoutMs,
+    price: priced?.price ?? null,
+  };
+}
+
+/**
+ * Resolves what a request asked for — a route name, a model alias, `provider:model`, or nothing (the
+ * default route) — to the ordered chain of targets. Throws `UnknownModelError` when nothing matches.
+ */
+export function resolveTargets(config: Config, requested: string | undefined): JobTarget[] {
+  const routeName = requested ?? config.defaultRoute;
+  const route = routeName === null ? undefined : config.routes[routeName];
+  const references = route ? route.targets : requested ? [requested] : [];
+  const targets: JobTarget[] = [];
+  for (const reference of references) {
+    const resolved = resolveReference(config, reference);
+    if ('problem' in resolved) break;
+    targets.push(resolved);
+  }
+  if (targets.length === 0 || targets.length !== references.length) {
+    throw new UnknownModelError(requested ?? '(default route)', [
+      ...Object.keys(config.models),
+      ...Object.keys(config.routes),
+    ]);
+  }
+  return targets;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+const providerTypes = ['openai', 'anthropic', 'gemini', 'openai-compatible'] as const;
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "-" and "_" (at most 63 characters)');
+
+/** A key alias: the workflow carries the alias, the worker reads the secret from the named variable. */
+export const providerKeySchema = z.strictObject({
+  alias: identifier,
+  /** Environment variable holding the secret. */
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable, e.g. OPENAI_API_KEY'),
+});
+
+export const providerSchema = z.strictObject({
+  type: z.enum(providerTypes),
+  /** The provider's API base; the SDK's default when omitted. */
+  baseUrl: z.url({ message: 'must be an absolute URL, e.g. https://api.openai.com/v1' }).optional(),
+  keys: z.array(providerKeySchema).min(1, 'list at least one key, e.g. [{ alias: main, env: OPENAI_API_KEY }]'),
+  /** Per-attempt timeout of one call. */
+  timeoutMs: z.number().int().positive().max(600_000).default(60_000),
+  /** Server-enforced rate of calls for the whole provider task queue (all workers together). */
+  maxCallsPerSecond: z.number().positive().optional(),
+  /** Calls one worker process runs at once for this provider. */
+  maxConcurrentCalls: z.number().int().positive().default(200),
+});
+
+export const modelSchema = z.strictObject({
+  /** Provider id (a key of `providers`). */
+  provider: identifier,
+  /** The provider's model name; the alias itself when omitted. */
+  model: z.string().min(1).optional(),
+  inputUsdPerMTok: z.number().nonnegative(),
+  outputUsdPerMTok: z.number().nonnegative(),
+});
+
+export const routeSchema = z.strictObject({
+  /** Model aliases or `provider:model` references, tried in order. */
+  targets: z.array(z.string().min(1)).min(1, 'a route needs at least one target'),
+});
+
+/** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
+export const configFileSchema = z.strictObject({
+  api: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).optional(),
+      /** Largest accepted request body, e.g. "1mb". */
+      bodyLimit: z.string().regex(/^\d+(kb|mb)$/, 'use a size like "512kb" or "1mb"').optional(),
+      /** How long a synchronous chat completion may wait for its job, in seconds. */
+      syncTimeoutSeconds: z.number().int().positive().max(3600).optional(),
+    })
+    .optional(),
+  temporal: z
+    .strictObject({
+      address: z.string().min(1).optional(),
+      namespace: z.string().min(1).optional(),
+      taskQueuePrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'use letters, digits, ".", "-" and "_"')
+        .optional(),
+    })
+    .optional(),
+  providers: z.record(identifier, providerSchema).optional(),
+  models: z.record(z.string().min(1), modelSchema).optional(),
+  routes: z.record(identifier, routeSchema).optional(),
+  defaultRoute: identifier.optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;

@@ -1,0 +1,63 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+
+/** Larger than any realistic prompt; protects the mock from a runaway client. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** The request body as text, `'too-large'` past {@link MAX_BODY_BYTES}, or `undefined` if the client went away. */
+export function readBody(req: IncomingMessage): Promise<string | 'too-large' | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** Sends a JSON text with an explicit content-length, which keeps keep-alive connections cheap. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Sends a value as JSON. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/**
+ * Waits before answering. Resolves `false` instead when the client closes the connection first,
+ * so that the timer is released at once rather than held for the full delay.
+ */
+export function delay(ms: number, res: ServerResponse): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(!res.destroyed);
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(!res.destroyed);
+    }, ms);
+    res.once('close', onClose);
+  });
+}

@@ -1,0 +1,156 @@
+import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
+import { type Fault, requestFingerprint } from './faults';
+import { delay, sendJsonText } from './http-io';
+import { isJsonObject, parseJson } from './json';
+import {
+  type MockEndpoint,
+  type ParsedCall,
+  type PathParams,
+  type ProviderWire,
+  type ReplyContext,
+  type WireReply,
+} from './provider';
+import { type MockState } from './state';
+import { retryAfterHeaders } from './wire-headers';
+
+/** A provider request as read off the wire. */
+export interface ProviderRequest {
+  endpoint: MockEndpoint;
+  params: PathParams;
+  headers: IncomingHttpHeaders;
+  query: URLSearchParams;
+  /** The body, `'too-large'`, or `undefined` when the client went away while sending it. */
+  body: string | 'too-large' | undefined;
+}
+
+/** What to do with a request once it has been read. */
+type Answer =
+  | { kind: 'hang' }
+  | {
+      kind: 'send';
+      status: number;
+      text: string;
+      /** The `byStatus` key: the status, or `'malformed'`. */
+      outcome: string;
+      headers: Record<string, string>;
+      /** The request's own latency directive, which replaces the behavior's. */
+      latencyMs: number | undefined;
+    };
+
+/** Faults answered with an error body (as opposed to silence or broken JSON). */
+type ErrorFault = Exclude<Fault, { kind: 'hang' } | { kind: 'malformed' }>;
+
+function send(reply: WireReply, latencyMs?: number, headers: Record<string, string> = {}): Answer {
+  return {
+    kind: 'send',
+    status: reply.status,
+    text: JSON.stringify(reply.body),
+    outcome: String(reply.status),
+    headers: { ...headers, ...reply.headers },
+    latencyMs,
+  };
+}
+
+function readDirectives(call: ParsedCall, headers: IncomingHttpHeaders): { directives: Directives; cleanText: string } {
+  const fromText = extractTextDirectives(call.lastUserText);
+  // A header is the more explicit of the two, so it wins when both set the same directive.
+  return { directives: { ...fromText.directives, ...readHeaderDirectives(headers) }, cleanText: fromText.cleanText };
+}
+
+function errorReply(
+  fault: ErrorFault,
+  call: ParsedCall,
+  ctx: ReplyContext,
+  wire: ProviderWire,
+  directives: Directives,
+  defaultRetryAfter: number,
+): WireReply {
+  if (fault.kind === 'quota') return wire.quotaExhausted(ctx);
+  if (fault.kind === 'content-policy') return call.contentPolicy?.(ctx) ?? wire.contentPolicy(ctx);
+  if (fault.status === 429) return wire.rateLimited(ctx, directives.retryAfterSeconds ?? defaultRetryAfter, 'injected');
+  const reply = wire.errorStatus(ctx, fault.status);
+  // Only when asked: real 5xx rarely carry Retry-After, but a test may want to see a client honour one.
+  if (directives.retryAfterSeconds === undefined) return reply;
+  const retryHeaders = retryAfterHeaders(directives.retryAfterSeconds, wire.name === 'openai');
+  return { ...reply, headers: { ...reply.headers, ...retryHeaders } };
+}
+
+/** Everything up to the answer: auth, parsing, directives, the per-key limit and the fault draw. */
+function decide(
+  state: MockState,
+  request: ProviderRequest,
+  body: string | 'too-large',
+  ctx: ReplyContext,
+  apiKey: string | undefined,
+): Answer {
+  const { endpoint, params, headers } = request;
+  const { wire } = endpoint;
+  if (body === 'too-large') return send(wire.errorStatus(ctx, 413));
+  if (apiKey === undefined) return send(wire.missingKey(ctx));
+  const json = parseJson(body);
+  if (!isJsonObject(json)) return send(wire.badRequest(ctx, 'The request body could not be parsed as a JSON object.'));
+  const parsed = endpoint.parse(json, params);
+  if (!parsed.ok) return send(wire.badRequest(ctx, parsed.message));
+  const { call } = parsed;
+  ctx.model = call.model;
+
+  let directives: Directives;
+  let cleanText: string;
+  try {
+    ({ directives, cleanText } = readDirectives(call, headers));
+  } catch (err) {
+    if (err instanceof DirectiveError) return send(wire.badRequest(ctx, err.message));
+    throw err;
+  }
+  const { latencyMs } = directives;
+
+  let limitHeaders: Record<string, string> = {};
+  const limit = state.behavior.keyRateLimitPerMinute;
+  if (limit !== undefined) {
+    const window = state.limiter.take(apiKey, limit, Date.now());
+    limitHeaders = wire.rateLimitHeaders(window);
+    if (!window.allowed) {
+      return send(wire.rateLimited(ctx, window.resetInMs / 1000, 'key-limit'), latencyMs, limitHeaders);
+    }
+  }
+
+  const fingerprint = (): string => requestFingerprint(endpoint.id, body);
+  const fault = state.faults.decide(directives, state.behavior.errorRates, fingerprint);
+  if (fault === undefined) return send({ status: 200, body: call.succeed(ctx, cleanText) }, latencyMs, limitHeaders);
+  if (fault.kind === 'hang') return { kind: 'hang' };
+  if (fault.kind === 'malformed') {
+    const text = JSON.stringify(call.succeed(ctx, cleanText));
+    // Cut mid-document: the status and content-type promise JSON, the body does not deliver it.
+    const truncated = text.slice(0, Math.floor(text.length / 2));
+    return { kind: 'send', status: 200, text: truncated, outcome: 'malformed', headers: limitHeaders, latencyMs };
+  }
+  const reply = errorReply(fault, call, ctx, wire, directives, state.behavior.retryAfterSeconds);
+  return send(reply, latencyMs, limitHeaders);
+}
+
+/**
+ * Answers one provider request. Stats count the request before anything can fail, and its outcome
+ * only once an answer is actually sent (or the request is left hanging).
+ */
+export async function serveProviderCall(state: MockState, request: ProviderRequest, res: ServerResponse): Promise<void> {
+  const { endpoint, params, body } = request;
+  const { wire } = endpoint;
+  const sequence = state.nextSequence();
+  const ctx: ReplyContext = { sequence, requestId: wire.requestId(sequence), model: params.model };
+  const apiKey = wire.apiKey(request.headers, request.query);
+  state.stats.recordRequest(endpoint.id, apiKey);
+  if (body === undefined) return; // the client is gone; the server counts the aborted connection
+
+  const answer = decide(state, request, body, ctx, apiKey);
+  if (answer.kind === 'hang') {
+    // Never answered: the socket stays open until the client gives up or the mock closes.
+    state.stats.recordOutcome('hang');
+    return;
+  }
+  if (!(await delay(answer.latencyMs ?? state.behavior.latencyMs, res))) return;
+  const headers =
+    wire.requestIdHeader === undefined ? answer.headers : { ...answer.headers, [wire.requestIdHeader]: ctx.requestId };
+  state.stats.recordOutcome(answer.outcome);
+  sendJsonText(res, answer.status, answer.text, headers);
+}

@@ -1,0 +1,33 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+/**
+ * Routes the Temporal SDK's own logs (worker, workflow `log`, core) into pino. Must run before any
+ * connection or worker is created, and only once per process.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  const level = LEVELS[logger.level] ?? 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const fields = { ...entry.meta, sdk: true };
+      const message = entry.message;
+      switch (entry.level) {
+        case 'TRACE':
+        case 'DEBUG':
+          logger.debug(fields, message);
+          break;
+        case 'INFO':
+          logger.info(fields, message);
+          break;
+        case 'WARN':
+          logger.warn(fields, message);
+          break;
+        default:
+          logger.error(fields, message);
+      }
+    }),
+    telemetryOptions: { logging: { forward: {}, filter: { core: level === 'TRACE' ? 'DEBUG' : 'WARN', other: 'ERROR' } } },
+  });
+}

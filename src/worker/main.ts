@@ -1,0 +1,39 @@
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../telemetry/logger';
+import { installTemporalRuntime } from '../telemetry/temporal-runtime';
+import { createWorkers } from './create-workers';
+
+/** Worker process: runs until SIGINT/SIGTERM, then lets in-flight tasks finish before exiting. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  // The SDK's runtime must be installed before the first connection.
+  installTemporalRuntime(logger);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const workers = await createWorkers({ config, connection, logger });
+    logger.info(
+      {
+        temporal: config.temporal.address,
+        namespace: config.temporal.namespace,
+        taskQueues: workers.map((w) => w.options.taskQueue),
+      },
+      'worker started',
+    );
+    // The SDK's runtime shuts every worker down on SIGINT/SIGTERM; run() resolves once they have drained.
+    await Promise.all(workers.map((worker) => worker.run()));
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error('worker failed:', err);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { startApi, type RunningApi } from '../../src/api/server';
+import { loadConfig, type Config } from '../../src/config';
+import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
+import { createLogger } from '../../src/telemetry/logger';
+import { createWorkers } from '../../src/worker/create-workers';
+
+export const TEST_API_KEY = 'sk-switchyard-test';
+
+export interface HarnessOptions {
+  /** Start the provider workers and the workflow worker in this process (default true). */
+  worker?: boolean;
+  /** Serve the API over HTTP on a free port (default false). */
+  api?: boolean;
+  mock?: Partial<MockBehavior>;
+  /** Extra environment for the config (e.g. SWITCHYARD_CONFIG). */
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  config: Config;
+  env: Record<string, string>;
+  client: Client;
+  mock: MockProviderHandle;
+  api?: RunningApi;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+let bundle: Promise<Awaited<ReturnType<typeof bundleWorkflowCode>>> | undefined;
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle() {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentBundlerLogger });
+  return bundle;
+}
+
+const silentBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+/** Environment pointing every provider at the mock and isolating this file's task queues. */
+export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: the jest global setup starts the dev server');
+  return {
+    TEMPORAL_ADDRESS: address,
+    SWITCHYARD_TASK_QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    SWITCHYARD_API_KEY: TEST_API_KEY,
+    OPENAI_API_KEY: 'sk-mock-openai',
+    OPENAI_BASE_URL: `${mockUrl}/openai/v1`,
+    ANTHROPIC_API_KEY: 'sk-mock-anthropic',
+    ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
+    GEMINI_API_KEY: 'mock-gemini',
+    GEMINI_BASE_URL: `${mockUrl}/gemini`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
+}
+
+/** Real parts for a test file: the shared dev server, a mock provider, workers and (optionally) the API. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const mock = await startMockProvider({ port: 0, ...options.mock });
+  const env = harnessEnv(mock.url, options.env);
+  const config = loadConfig(env);
+  const logger = createLogger('test', env.LOG_LEVEL);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  let workerConnection: NativeConnection | undefined;
+  if (options.worker !== false) {
+    workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+    workers = await createWorkers({
+      config,
+      connection: workerConnection,
+      logger,
+      workflowBundle: await workflowBundle(),
+      env,
+    });
+    running = Promise.all(workers.map((w) => w.run()));
+  }
+  const api = options.api ? await startApi({ client, config, logger }, 0, '127.0.0.1') : undefined;
+
+  return {
+    config,
+    env,
+    client,
+    mock,
+    api,
+    workers,
+    async close() {
+      await api?.close();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection?.close();
+      await connection.close();
+      await mock.close();
+    },
+  };
+}
+
+/** A chat request body for the mock; `text` may carry `[[mock:…]]` directives. */
+export function chatBody(text: string, model = 'gpt-4o-mini', extra: Record<string, unknown> = {}) {
+  return { model, messages: [{ role: 'user' as const, content: text }], ...extra };
+}

@@ -1,0 +1,2 @@
+// The one entry the worker bundles: every workflow type is exported from here.
+export { aiJob } from './ai-job';

@@ -1,0 +1,102 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { ChatCompletion, ChatRequest, ProviderType } from './chat-types';
+import type { FailureType } from './failure-types';
+
+/** Default prefix of Switchyard's task queues; deployments sharing a namespace each pick their own. */
+export const DEFAULT_TASK_QUEUE_PREFIX = 'switchyard';
+
+/** Task queue of the job workflows (and, later, their cheap local activities). */
+export function jobsTaskQueue(prefix: string): string {
+  return `${prefix}-jobs`;
+}
+
+/** Task queue of one provider's calls; each is rate-limited on its own. */
+export function providerTaskQueue(prefix: string, providerId: string): string {
+  return `${prefix}-provider-${providerId}`;
+}
+
+/** Prices in US dollars per million tokens. */
+export interface ModelPrice {
+  inputUsdPerMTok: number;
+  outputUsdPerMTok: number;
+}
+
+/** One provider/model a job may call. Carries a key *alias*, never the key itself. */
+export interface JobTarget {
+  providerId: string;
+  providerType: ProviderType;
+  /** The provider's own model name. */
+  model: string;
+  keyAlias: string;
+  taskQueue: string;
+  /** Budget for one attempt, in milliseconds. */
+  timeoutMs: number;
+  /** Unknown for models missing from the price table: the cost is then reported as null. */
+  price: ModelPrice | null;
+}
+
+export interface AiJobInput {
+  jobId: string;
+  tenantId: string;
+  request: ChatRequest;
+  /** Resolved by the API from the requested model or route, in the order to try them. */
+  targets: JobTarget[];
+  /** When the API accepted the job (ISO 8601), so latency includes queueing. */
+  acceptedAt: string;
+}
+
+/** One call of a provider, as recorded in the job result. */
+export interface AttemptRecord {
+  providerId: string;
+  model: string;
+  outcome: 'ok' | FailureType;
+  /** Temporal's attempt counts for this target (retries included). */
+  attempts: number;
+  message?: string;
+}
+
+export interface AiJobResult {
+  jobId: string;
+  completion: ChatCompletion;
+  providerId: string;
+  model: string;
+  usage: { inputTokens: number; outputTokens: number };
+  /** Null when the model has no price in the table. */
+  costUsd: number | null;
+  /** From acceptance by the API to the workflow's answer. */
+  latencyMs: number;
+  /** Time spent in the successful provider call. */
+  providerLatencyMs: number;
+  attempts: AttemptRecord[];
+  cacheHit: boolean;
+  degraded: boolean;
+}
+
+export type JobPhase = 'queued' | 'calling_provider' | 'completed' | 'failed';
+
+export interface JobStatus {
+  phase: JobPhase;
+  providerId?: string;
+  model?: string;
+  attempts: AttemptRecord[];
+}
+
+/** Live progress of a job, answered by the workflow. */
+export const statusQuery = defineQuery<JobStatus>('status');
+
+/** Input of the provider-call activity. */
+export interface ProviderCallInput {
+  jobId: string;
+  providerId: string;
+  providerType: ProviderType;
+  model: string;
+  keyAlias: string;
+  request: ChatRequest;
+}
+
+export interface ProviderCallResult {
+  completion: ChatCompletion;
+  latencyMs: number;
+  /** Temporal's attempt number of the call that succeeded. */
+  attempt: number;
+}
