@@ -27,7 +27,8 @@ export function parseRetryAfterHeader(value: string | null | undefined, now: num
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) return boundedDelay(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
+  // An HTTP date always names its month; Date.parse alone would read "-1" as the year 1 BC.
+  const date = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return boundedDelay(Math.max(0, date - now));
 }

@@ -86,7 +86,10 @@ export function validateErrorRates(value: unknown, field = 'errorRates'): Partia
       throw new MockBehaviorError(`${field}.${key}`, `unknown fault kind; expected one of ${FAULT_KINDS.join(', ')}`);
     }
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-      throw new MockBehaviorError(`${field}.${key}`, `must be a probability between 0 and 1, got ${JSON.stringify(rate)}`);
+      throw new MockBehaviorError(
+        `${field}.${key}`,
+        `must be a probability between 0 and 1, got ${JSON.stringify(rate)}`,
+      );
     }
     rates[key] = rate;
     sum += rate;

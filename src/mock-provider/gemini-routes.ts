@@ -77,7 +77,8 @@ export const geminiWire: ProviderWire = {
       "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
     ),
   badRequest: (_ctx, message) => geminiError(400, message),
-  errorStatus: (_ctx, status) => geminiError(status, SERVER_ERROR_MESSAGES[status] ?? `Mock error with status ${status}.`),
+  errorStatus: (_ctx, status) =>
+    geminiError(status, SERVER_ERROR_MESSAGES[status] ?? `Mock error with status ${status}.`),
   rateLimited(ctx, retryAfterSeconds, cause) {
     const reason = cause === 'key-limit' ? 'the per-key request limit of the mock' : 'an injected rate limit';
     return geminiError(429, `Resource has been exhausted (${reason}). Please retry in ${retryAfterSeconds}s.`, [
@@ -119,7 +120,10 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
   }
   const maxTokens = readTokenLimit(generationConfig?.maxOutputTokens);
   if (maxTokens === 'invalid') {
-    return { ok: false, message: "Invalid value at 'generation_config.max_output_tokens': expected a positive integer" };
+    return {
+      ok: false,
+      message: "Invalid value at 'generation_config.max_output_tokens': expected a positive integer",
+    };
   }
 
   const texts = [contentText(systemInstruction)];
@@ -134,7 +138,10 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
     if (content.role === undefined || content.role === 'user') lastUserText = text;
   }
   const promptTokens = estimateTokensOf(texts);
-  const promptUsage = { promptTokenCount: promptTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }] };
+  const promptUsage = {
+    promptTokenCount: promptTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+  };
 
   const call: ParsedCall = {
     model,
@@ -198,7 +205,9 @@ function parseEmbedContent(body: JsonObject, params: PathParams): ParseResult {
     call: {
       model: modelOf(params),
       lastUserText: request.text,
-      succeed: (_ctx: ReplyContext, cleanText: string) => ({ embedding: { values: embed(cleanText, request.dimensions) } }),
+      succeed: (_ctx: ReplyContext, cleanText: string) => ({
+        embedding: { values: embed(cleanText, request.dimensions) },
+      }),
     },
   };
 }
@@ -222,7 +231,9 @@ function parseBatchEmbedContents(body: JsonObject, params: PathParams): ParseRes
       model: modelOf(params),
       lastUserText: items[last]?.text ?? '',
       succeed: (_ctx: ReplyContext, cleanText: string) => ({
-        embeddings: items.map((item, index) => ({ values: embed(index === last ? cleanText : item.text, item.dimensions) })),
+        embeddings: items.map((item, index) => ({
+          values: embed(index === last ? cleanText : item.text, item.dimensions),
+        })),
       }),
     },
   };
@@ -236,7 +247,11 @@ export const geminiGenerateContent: MockEndpoint = {
 };
 
 /** `POST /gemini/v1beta/models/{model}:embedContent` */
-export const geminiEmbedContent: MockEndpoint = { id: 'gemini.embedContent', wire: geminiWire, parse: parseEmbedContent };
+export const geminiEmbedContent: MockEndpoint = {
+  id: 'gemini.embedContent',
+  wire: geminiWire,
+  parse: parseEmbedContent,
+};
 
 /**
  * `POST /gemini/v1beta/models/{model}:batchEmbedContents` — what `@google/genai`'s `models.embedContent` actually

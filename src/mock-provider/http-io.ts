@@ -3,8 +3,11 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 /** Larger than any realistic prompt; protects the mock from a runaway client. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-/** The request body as text, `'too-large'` past {@link MAX_BODY_BYTES}, or `undefined` if the client went away. */
-export function readBody(req: IncomingMessage): Promise<string | 'too-large' | undefined> {
+/** A request body as text, or why there is none. */
+export type RequestBody = { ok: true; text: string } | { ok: false; reason: 'too-large' | 'aborted' };
+
+/** Reads a request body; stops buffering past {@link MAX_BODY_BYTES}. */
+export function readBody(req: IncomingMessage): Promise<RequestBody> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -13,13 +16,13 @@ export function readBody(req: IncomingMessage): Promise<string | 'too-large' | u
       if (size > MAX_BODY_BYTES) {
         req.removeAllListeners('data');
         req.resume();
-        resolve('too-large');
+        resolve({ ok: false, reason: 'too-large' });
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    req.on('error', () => resolve(undefined));
+    req.on('end', () => resolve({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') }));
+    req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
   });
 }
 

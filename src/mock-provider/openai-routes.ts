@@ -1,5 +1,12 @@
 import { type IncomingHttpHeaders } from 'node:http';
-import { completeText, embed, estimateTokens, estimateTokensOf, MAX_EMBEDDING_DIMENSIONS, toBase64Float32 } from './content';
+import {
+  completeText,
+  embed,
+  estimateTokens,
+  estimateTokensOf,
+  MAX_EMBEDDING_DIMENSIONS,
+  toBase64Float32,
+} from './content';
 import { isJsonObject, type JsonObject, readTokenLimit } from './json';
 import { type MockEndpoint, type ParseResult, type ProviderWire, type ReplyContext, type WireReply } from './provider';
 import { bearerToken, goDuration, retryAfterHeaders } from './wire-headers';
@@ -38,7 +45,8 @@ export const openaiWire: ProviderWire = {
     if (status >= 500) {
       return openaiError(status, SERVER_ERROR_MESSAGES[status] ?? `Mock server error ${status}.`, 'server_error', null);
     }
-    if (status === 401) return openaiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+    if (status === 401)
+      return openaiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
     return openaiError(status, `Mock error with status ${status}.`, 'invalid_request_error', null);
   },
   rateLimited(ctx, retryAfterSeconds, cause) {
@@ -87,11 +95,13 @@ function parseChat(body: JsonObject): ParseResult {
   const { model, messages, n, stream } = body;
   if (typeof model !== 'string' || model === '') return { ok: false, message: 'you must provide a model parameter' };
   if (!Array.isArray(messages)) return { ok: false, message: "Missing required parameter: 'messages'." };
-  if (messages.length === 0) return { ok: false, message: "Invalid 'messages': empty array. Expected an array with minimum length 1." };
+  if (messages.length === 0)
+    return { ok: false, message: "Invalid 'messages': empty array. Expected an array with minimum length 1." };
   if (stream === true) return { ok: false, message: "The mock provider does not support 'stream': true." };
   // max_completion_tokens superseded max_tokens; the API rejects requests that send both, the mock takes the newer.
   const maxTokens = readTokenLimit(body.max_completion_tokens ?? body.max_tokens);
-  if (maxTokens === 'invalid') return { ok: false, message: "Invalid 'max_completion_tokens': expected an integer of at least 1." };
+  if (maxTokens === 'invalid')
+    return { ok: false, message: "Invalid 'max_completion_tokens': expected an integer of at least 1." };
   const choices = n ?? 1;
   if (typeof choices !== 'number' || !Number.isInteger(choices) || choices < 1 || choices > 128) {
     return { ok: false, message: "Invalid 'n': expected an integer from 1 to 128." };

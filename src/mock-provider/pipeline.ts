@@ -1,7 +1,7 @@
 import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
 import { type Fault, requestFingerprint } from './faults';
-import { delay, sendJsonText } from './http-io';
+import { delay, type RequestBody, sendJsonText } from './http-io';
 import { isJsonObject, parseJson } from './json';
 import {
   type MockEndpoint,
@@ -20,8 +20,7 @@ export interface ProviderRequest {
   params: PathParams;
   headers: IncomingHttpHeaders;
   query: URLSearchParams;
-  /** The body, `'too-large'`, or `undefined` when the client went away while sending it. */
-  body: string | 'too-large' | undefined;
+  body: RequestBody;
 }
 
 /** What to do with a request once it has been read. */
@@ -77,18 +76,14 @@ function errorReply(
 }
 
 /** Everything up to the answer: auth, parsing, directives, the per-key limit and the fault draw. */
-function decide(
-  state: MockState,
-  request: ProviderRequest,
-  body: string | 'too-large',
-  ctx: ReplyContext,
-  apiKey: string | undefined,
-): Answer {
-  const { endpoint, params, headers } = request;
+function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, apiKey: string | undefined): Answer {
+  const { endpoint, params, headers, body } = request;
   const { wire } = endpoint;
-  if (body === 'too-large') return send(wire.errorStatus(ctx, 413));
+  // Aborted bodies never get here, so a missing body is one that was too large.
+  if (!body.ok) return send(wire.errorStatus(ctx, 413));
+  const { text } = body;
   if (apiKey === undefined) return send(wire.missingKey(ctx));
-  const json = parseJson(body);
+  const json = parseJson(text);
   if (!isJsonObject(json)) return send(wire.badRequest(ctx, 'The request body could not be parsed as a JSON object.'));
   const parsed = endpoint.parse(json, params);
   if (!parsed.ok) return send(wire.badRequest(ctx, parsed.message));
@@ -115,14 +110,14 @@ function decide(
     }
   }
 
-  const fingerprint = (): string => requestFingerprint(endpoint.id, body);
+  const fingerprint = (): string => requestFingerprint(endpoint.id, text);
   const fault = state.faults.decide(directives, state.behavior.errorRates, fingerprint);
   if (fault === undefined) return send({ status: 200, body: call.succeed(ctx, cleanText) }, latencyMs, limitHeaders);
   if (fault.kind === 'hang') return { kind: 'hang' };
   if (fault.kind === 'malformed') {
-    const text = JSON.stringify(call.succeed(ctx, cleanText));
+    const complete = JSON.stringify(call.succeed(ctx, cleanText));
     // Cut mid-document: the status and content-type promise JSON, the body does not deliver it.
-    const truncated = text.slice(0, Math.floor(text.length / 2));
+    const truncated = complete.slice(0, Math.floor(complete.length / 2));
     return { kind: 'send', status: 200, text: truncated, outcome: 'malformed', headers: limitHeaders, latencyMs };
   }
   const reply = errorReply(fault, call, ctx, wire, directives, state.behavior.retryAfterSeconds);
@@ -133,16 +128,20 @@ function decide(
  * Answers one provider request. Stats count the request before anything can fail, and its outcome
  * only once an answer is actually sent (or the request is left hanging).
  */
-export async function serveProviderCall(state: MockState, request: ProviderRequest, res: ServerResponse): Promise<void> {
+export async function serveProviderCall(
+  state: MockState,
+  request: ProviderRequest,
+  res: ServerResponse,
+): Promise<void> {
   const { endpoint, params, body } = request;
   const { wire } = endpoint;
   const sequence = state.nextSequence();
   const ctx: ReplyContext = { sequence, requestId: wire.requestId(sequence), model: params.model };
   const apiKey = wire.apiKey(request.headers, request.query);
   state.stats.recordRequest(endpoint.id, apiKey);
-  if (body === undefined) return; // the client is gone; the server counts the aborted connection
+  if (!body.ok && body.reason === 'aborted') return; // the server counts the aborted connection
 
-  const answer = decide(state, request, body, ctx, apiKey);
+  const answer = decide(state, request, ctx, apiKey);
   if (answer.kind === 'hang') {
     // Never answered: the socket stays open until the client gives up or the mock closes.
     state.stats.recordOutcome('hang');

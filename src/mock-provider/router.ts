@@ -8,8 +8,7 @@ export type ControlRoute = 'stats' | 'reset' | 'behavior' | 'healthz';
 
 /** Where a request goes. */
 export type Route =
-  | { kind: 'provider'; endpoint: MockEndpoint; params: PathParams }
-  | { kind: 'control'; name: ControlRoute };
+  { kind: 'provider'; endpoint: MockEndpoint; params: PathParams } | { kind: 'control'; name: ControlRoute };
 
 const FIXED_ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['POST /openai/v1/chat/completions', { kind: 'provider', endpoint: openaiChat, params: {} }],

@@ -1,10 +1,6 @@
 /** The provider endpoints the mock serves; stats are keyed by these ids. */
 export type EndpointId =
-  | 'openai.chat'
-  | 'openai.embeddings'
-  | 'anthropic.messages'
-  | 'gemini.generateContent'
-  | 'gemini.embedContent';
+  'openai.chat' | 'openai.embeddings' | 'anthropic.messages' | 'gemini.generateContent' | 'gemini.embedContent';
 
 /** Counters since start or since the last reset. */
 export interface MockStats {

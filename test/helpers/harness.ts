@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
@@ -65,8 +65,18 @@ export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}):
   };
 }
 
+/** Keeps the SDK's own logs to warnings; once per test file (each file has its own module registry). */
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_SDK_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN') });
+  } catch {
+    // Already installed in this process.
+  }
+}
+
 /** Real parts for a test file: the shared dev server, a mock provider, workers and (optionally) the API. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  quietTemporalRuntime();
   const mock = await startMockProvider({ port: 0, ...options.mock });
   const env = harnessEnv(mock.url, options.env);
   const config = loadConfig(env);
