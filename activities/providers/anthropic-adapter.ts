@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { ChatCompletion, ChatRequest, FinishReason } from '../../workflows/chat-types';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
+import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { toConversation } from './conversation-turns';
 import { isRecord, numberField, stringField } from './json-fields';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
@@ -17,9 +18,12 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
  * Builds an adapter for Anthropic's Messages API over the official `@anthropic-ai/sdk`.
  *
  * One SDK client is built here, per connection, so every call through this adapter shares Node's
- * keep-alive connection pool.
+ * keep-alive connection pool. A connection without a key gets an adapter whose calls reject with
+ * NOT_CONFIGURED.
  */
 export function createAnthropicAdapter(connection: ProviderConnection): ProviderAdapter {
+  const problem = connectionProblem('anthropic', connection);
+  if (problem !== undefined) return unconfiguredAdapter('anthropic', problem);
   const client = new Anthropic({
     apiKey: connection.apiKey,
     ...(connection.baseUrl ? { baseURL: connection.baseUrl } : {}),
@@ -58,12 +62,10 @@ export function toAnthropicRequest(model: string, request: ChatRequest): Anthrop
     model,
     max_tokens: request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     ...(system !== undefined && { system }),
-    messages: turns.map(
-      ({ role, texts }): Anthropic.MessageParam => ({
-        role,
-        content: texts.length === 1 ? (texts[0] ?? '') : texts.map((text) => ({ type: 'text', text })),
-      }),
-    ),
+    messages: turns.map(({ role, texts }): Anthropic.MessageParam => ({
+      role,
+      content: texts.length === 1 ? (texts[0] ?? '') : texts.map((text) => ({ type: 'text', text })),
+    })),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.top_p !== undefined && { top_p: request.top_p }),
     ...(request.stop !== undefined && request.stop.length > 0 && { stop_sequences: request.stop }),
@@ -102,7 +104,11 @@ export function fromAnthropicMessage(raw: unknown, requestedModel: string): Chat
         logprobs: null,
       },
     ],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   };
 }
 

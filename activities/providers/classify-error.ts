@@ -80,7 +80,10 @@ export function providerFailure(error: unknown, context: FailureContext = {}): u
   if (context.signal?.aborted) return error;
   if (error instanceof ProviderError) return error;
   if (context.deadline?.timedOut) {
-    return new ProviderError(FailureType.Timeout, `The provider did not answer within ${context.deadline.timeoutMs} ms`);
+    return new ProviderError(
+      FailureType.Timeout,
+      `The provider did not answer within ${context.deadline.timeoutMs} ms`,
+    );
   }
   return classifyError(error);
 }
@@ -109,27 +112,39 @@ export function classifyError(error: unknown, now: number = Date.now()): Provide
     return new ProviderError(FailureType.ServerError, cleanMessage(error.message, 'Request was aborted'));
   }
   if (error instanceof OpenAIConnectionError || error instanceof AnthropicConnectionError) {
-    return fromConnectionFailure(error, error.cause);
+    return fromConnectionFailure(error.message, error.cause);
   }
   if (error instanceof OpenAIAPIError) return fromOpenAIError(error, now);
   if (error instanceof AnthropicAPIError) return fromAnthropicError(error, now);
   if (error instanceof GeminiApiError) return fromGeminiError(error);
 
-  if (error instanceof SyntaxError) {
+  // Checked by name, not instanceof: errors raised inside undici's fetch (JSON parse errors, AbortError,
+  // 'fetch failed') come from Node's own realm, which is not the caller's under a vm sandbox such as Jest.
+  if (errorName(error) === 'SyntaxError') {
     return new ProviderError(
       FailureType.MalformedResponse,
-      `The provider's response is not valid JSON: ${cleanMessage(error.message, 'unparseable body')}`,
+      `The provider's response is not valid JSON: ${cleanMessage(errorMessage(error), 'unparseable body')}`,
     );
   }
   if (isAbortLike(error)) {
     // @google/genai implements its timeout by aborting fetch, so its timeouts surface as a bare AbortError.
     return new ProviderError(FailureType.Timeout, cleanMessage(errorMessage(error), 'Request timed out'));
   }
-  if (error instanceof Error) return fromConnectionFailure(error, error.cause);
+  if (isRecord(error)) return fromConnectionFailure(errorMessage(error), error['cause']);
   return new ProviderError(FailureType.ServerError, cleanMessage(String(error), 'Unknown provider failure'));
 }
 
-function fromOpenAIError(error: OpenAIAPIError, now: number): ProviderError {
+/**
+ * What classification reads from the SDKs' `APIError`s. `instanceof` narrows them to `APIError<any, any, any>`;
+ * naming the fields keeps `any` out of the functions below.
+ */
+type OpenAIErrorFields = Pick<OpenAIAPIError, 'status' | 'headers' | 'error' | 'code' | 'type' | 'message'>;
+type AnthropicErrorFields = Pick<
+  AnthropicAPIError,
+  'status' | 'headers' | 'apiMessage' | 'errorCode' | 'type' | 'message'
+>;
+
+function fromOpenAIError(error: OpenAIErrorFields, now: number): ProviderError {
   const status = error.status ?? 0;
   // `error.error` is the body's `error` object; when the body was not JSON the SDK keeps only the text in
   // `message`, prefixed with the status.
@@ -146,7 +161,7 @@ function fromOpenAIError(error: OpenAIAPIError, now: number): ProviderError {
   });
 }
 
-function fromAnthropicError(error: AnthropicAPIError, now: number): ProviderError {
+function fromAnthropicError(error: AnthropicErrorFields, now: number): ProviderError {
   const status = error.status ?? 0;
   const message = cleanMessage(error.apiMessage ?? stripStatus(error.message, status), 'no message');
   const providerCode = error.errorCode ?? error.type ?? undefined;
@@ -191,7 +206,8 @@ function fromGeminiError(error: GeminiApiError): ProviderError {
     .map((detail) => parseProtobufDuration(stringField(detail, 'retryDelay')))
     .find((value) => value !== undefined);
   const dailyQuota = detailOfType('google.rpc.QuotaFailure').some((detail) => {
-    const violations = isRecord(detail) && Array.isArray(detail['violations']) ? (detail['violations'] as unknown[]) : [];
+    const violations =
+      isRecord(detail) && Array.isArray(detail['violations']) ? (detail['violations'] as unknown[]) : [];
     return violations.some((violation) =>
       [stringField(violation, 'quotaId'), stringField(violation, 'quotaMetric')].some((id) => id?.includes('PerDay')),
     );
@@ -206,22 +222,29 @@ function fromGeminiError(error: GeminiApiError): ProviderError {
   return new ProviderError(type, message, {
     status,
     ...defined('retryAfterMs', retryAfterMs),
-    ...defined('providerCode', reason ?? stringField(rpcStatus, 'status') ?? numberField(rpcStatus, 'code')?.toString()),
+    ...defined(
+      'providerCode',
+      reason ?? stringField(rpcStatus, 'status') ?? numberField(rpcStatus, 'code')?.toString(),
+    ),
   });
 }
 
 /** A request that never got an HTTP answer: a timeout if the transport says so, else a server error. */
-function fromConnectionFailure(error: Error, cause: unknown): ProviderError {
+function fromConnectionFailure(message: string, cause: unknown): ProviderError {
   const causeCode = stringField(cause, 'code');
+  const causeMessage = errorMessage(cause);
   const timedOut =
     (causeCode !== undefined && UNDICI_TIMEOUT_CODES.has(causeCode)) ||
     isAbortLike(cause) ||
-    /timed? ?out/i.test(`${error.message} ${errorMessage(cause)}`);
-  const detail = errorMessage(cause);
-  const message = detail && detail !== error.message ? `${error.message}: ${detail}` : error.message;
-  return new ProviderError(timedOut ? FailureType.Timeout : FailureType.ServerError, cleanMessage(message, 'Connection error'), {
-    ...defined('providerCode', causeCode),
-  });
+    /timed? ?out/i.test(`${message} ${causeMessage}`);
+  const full = causeMessage && causeMessage !== message ? `${message}: ${causeMessage}` : message;
+  return new ProviderError(
+    timedOut ? FailureType.Timeout : FailureType.ServerError,
+    cleanMessage(full, 'Connection error'),
+    {
+      ...defined('providerCode', causeCode),
+    },
+  );
 }
 
 /** The failure type an HTTP status means on its own, before provider-specific codes refine it. */
@@ -238,13 +261,16 @@ export function typeForStatus(status: number): FailureType {
 }
 
 function isAbortLike(value: unknown): boolean {
-  const name = isRecord(value) || value instanceof Error ? (value as { name?: unknown }).name : undefined;
+  const name = errorName(value);
   return name === 'AbortError' || name === 'TimeoutError';
 }
 
+function errorName(value: unknown): string | undefined {
+  return value instanceof Error ? value.name : stringField(value, 'name');
+}
+
 function errorMessage(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  return stringField(value, 'message') ?? '';
+  return (value instanceof Error ? value.message : stringField(value, 'message')) ?? '';
 }
 
 /** The SDKs prefix the status to the message (`"429 Rate limit reached"`); the status is kept separately. */

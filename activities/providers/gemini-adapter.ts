@@ -4,6 +4,7 @@ import type { ChatCompletion, ChatRequest, FinishReason } from '../../workflows/
 import { FailureType } from '../../workflows/failure-types';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
+import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { toConversation } from './conversation-turns';
 import { isRecord, numberField, stringField } from './json-fields';
 import { ProviderError } from './provider-error';
@@ -25,10 +26,13 @@ const CONTENT_FILTER_REASONS: ReadonlySet<string> = new Set([
  * Builds an adapter for the Gemini API over the official `@google/genai` SDK.
  *
  * One SDK client is built here, per connection, so every call through this adapter shares Node's
- * keep-alive connection pool. The SDK retries only when `httpOptions.retryOptions` is set, so leaving it
+ * keep-alive connection pool. A connection without a key gets an adapter whose calls reject with
+ * NOT_CONFIGURED. The SDK retries only when `httpOptions.retryOptions` is set, so leaving it
  * unset is what keeps retries with Temporal.
  */
 export function createGeminiAdapter(connection: ProviderConnection): ProviderAdapter {
+  const problem = connectionProblem('gemini', connection);
+  if (problem !== undefined) return unconfiguredAdapter('gemini', problem);
   const client = new GoogleGenAI({
     apiKey: connection.apiKey,
     // Pinned so GOOGLE_GENAI_USE_VERTEXAI in the worker's environment cannot reroute the key to Vertex AI.
@@ -61,7 +65,11 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
  * `systemInstruction`, `assistant` becomes `model`, consecutive same-role messages are merged into one
  * turn, and sampling options move into the generation config.
  */
-export function toGeminiRequest(model: string, request: ChatRequest, abortSignal?: AbortSignal): GenerateContentParameters {
+export function toGeminiRequest(
+  model: string,
+  request: ChatRequest,
+  abortSignal?: AbortSignal,
+): GenerateContentParameters {
   const { system, turns } = toConversation(request.messages);
   return {
     model,
@@ -101,7 +109,8 @@ export function fromGeminiResponse(raw: unknown, requestedModel: string): ChatCo
   const usage = raw['usageMetadata'];
   const promptTokens = numberField(usage, 'promptTokenCount') ?? 0;
   // Thinking tokens are billed as output, as OpenAI's completion_tokens includes reasoning tokens.
-  const completionTokens = (numberField(usage, 'candidatesTokenCount') ?? 0) + (numberField(usage, 'thoughtsTokenCount') ?? 0);
+  const completionTokens =
+    (numberField(usage, 'candidatesTokenCount') ?? 0) + (numberField(usage, 'thoughtsTokenCount') ?? 0);
   return {
     id: stringField(raw, 'responseId') ?? `gemini-${randomUUID()}`,
     object: 'chat.completion',

@@ -5,11 +5,10 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { ChatCompletion, ChatMessage, ChatRequest, FinishReason } from '../../workflows/chat-types';
-import { FailureType } from '../../workflows/failure-types';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
+import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { isRecord, numberField, stringField } from './json-fields';
-import { ProviderError } from './provider-error';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
 
 /** The two provider types served by the OpenAI wire format. */
@@ -21,25 +20,24 @@ export type OpenAIWireType = 'openai' | 'openai-compatible';
  * renames where the two kinds of server differ, and a null-safe normalisation of the answer.
  *
  * One SDK client is built here, per connection, so every call through this adapter shares Node's
- * keep-alive connection pool instead of opening a new TLS session.
- *
- * @throws ProviderError NOT_CONFIGURED when an `openai-compatible` connection has no base URL.
+ * keep-alive connection pool instead of opening a new TLS session. A connection without a key (or an
+ * `openai-compatible` one without a base URL) gets an adapter whose calls reject with NOT_CONFIGURED.
  */
 export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderConnection): ProviderAdapter {
-  if (type === 'openai-compatible' && !connection.baseUrl) {
-    // Without a base URL the SDK would silently send the compatible server's key to api.openai.com.
-    throw new ProviderError(FailureType.NotConfigured, 'An openai-compatible connection needs a baseUrl');
-  }
+  const problem = connectionProblem(type, connection);
+  if (problem !== undefined) return unconfiguredAdapter(type, problem);
   const client = new OpenAI({
     apiKey: connection.apiKey,
     ...(connection.baseUrl ? { baseURL: connection.baseUrl } : {}),
     timeout: connection.timeoutMs,
     // Temporal owns retries: an SDK retry would hide the attempt from the workflow and stretch the timeout.
     maxRetries: 0,
-    // The connection is the only source of account settings; OPENAI_ORG_ID / OPENAI_PROJECT_ID in the
-    // worker's environment must not leak into requests (least of all to third-party compatible servers).
+    // The connection is the only source of account settings; OPENAI_ORG_ID / OPENAI_PROJECT_ID /
+    // OPENAI_ADMIN_KEY in the worker's environment must not leak into requests (least of all to
+    // third-party compatible servers).
     organization: null,
     project: null,
+    adminAPIKey: null,
   });
 
   return {

@@ -39,7 +39,9 @@ export function parseRetryAfterHeader(value: string | null | undefined, now: num
  */
 export function retryAfterFromHeaders(headers: Headers | undefined, now: number = Date.now()): number | undefined {
   if (!headers) return undefined;
-  return parseRetryAfterMsHeader(headers.get('retry-after-ms')) ?? parseRetryAfterHeader(headers.get('retry-after'), now);
+  return (
+    parseRetryAfterMsHeader(headers.get('retry-after-ms')) ?? parseRetryAfterHeader(headers.get('retry-after'), now)
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from './http-error';
-import { isTemporalUnavailable } from './temporal-errors';
+import { isTemporalUnavailable, temporalUnavailable } from './temporal-errors';
 
 /** Marks a router's errors to be rendered in OpenAI's error shape, so OpenAI SDKs parse them. */
 export function openAIErrorFormat(_req: Request, res: Response, next: NextFunction): void {
@@ -32,11 +32,7 @@ function toHttpError(err: unknown): HttpError {
   if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
     return new HttpError(415, 'unsupported_encoding', 'Send the body as UTF-8 JSON.');
   }
-  if (isTemporalUnavailable(err)) {
-    return new HttpError(503, 'temporal_unavailable', 'The job service (Temporal) is unreachable; try again shortly.', {
-      headers: { 'retry-after': '5' },
-    });
-  }
+  if (isTemporalUnavailable(err)) return temporalUnavailable();
   return new HttpError(500, 'internal_error', 'Internal error.');
 }
 

@@ -17,7 +17,7 @@ import { FAILURE_HTTP } from './failure-status';
 import { HttpError } from './http-error';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
 import { jobStateOf, type JobView } from './job-view';
-import { isDeadlineExceeded } from './temporal-errors';
+import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
 
 export interface SubmitJobInput {
   tenantId: string;
@@ -35,6 +35,11 @@ export interface SubmittedJob {
 
 /** A progress query must not hold a GET hostage when no worker is there to answer it. */
 const PROGRESS_QUERY_DEADLINE_MS = 1_500;
+/**
+ * Starts, describes and cancels answer in milliseconds when Temporal is up; when it is down, the client
+ * would retry for many seconds, so callers get a prompt 503 instead.
+ */
+const CONTROL_CALL_DEADLINE_MS = 5_000;
 
 /** Starts, reads and cancels jobs. The job id is the workflow id; tenants see only their own jobs. */
 export class JobService {
@@ -62,20 +67,22 @@ export class JobService {
       acceptedAt: new Date().toISOString(),
     };
     try {
-      const handle = await this.client.workflow.start(aiJob, {
-        workflowId: jobId,
-        taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
-        args: [workflowInput],
-        // An idempotency key stays bound to its job even after the job has finished.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { requestHash: hash, metadata: input.metadata ?? {} },
-        typedSearchAttributes: [
-          { key: attributes.TENANT, value: input.tenantId },
-          { key: attributes.MODEL, value: input.request.model },
-          { key: attributes.STATUS, value: 'running' },
-        ],
-        staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
-      });
+      const handle = await this.control(() =>
+        this.client.workflow.start(aiJob, {
+          workflowId: jobId,
+          taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
+          args: [workflowInput],
+          // An idempotency key stays bound to its job even after the job has finished.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          memo: { requestHash: hash, metadata: input.metadata ?? {} },
+          typedSearchAttributes: [
+            { key: attributes.TENANT, value: input.tenantId },
+            { key: attributes.MODEL, value: input.request.model },
+            { key: attributes.STATUS, value: 'running' },
+          ],
+          staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
+        }),
+      );
       return { jobId, existing: false, handle };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !input.idempotencyKey) throw err;
@@ -103,7 +110,7 @@ export class JobService {
       } catch {
         // Whether it finished, failed or is still running, the fresh description below tells.
       }
-      description = await handle.describe();
+      description = await this.control(() => handle.describe());
     }
     return this.toView(handle, description);
   }
@@ -115,7 +122,7 @@ export class JobService {
     if (description.status.name !== 'RUNNING') {
       throw new HttpError(409, 'job_not_running', `Job ${jobId} is already ${jobStateOf(description.status.name)}.`);
     }
-    await handle.cancel();
+    await this.control(() => handle.cancel());
     return this.toView(handle, description);
   }
 
@@ -146,13 +153,22 @@ export class JobService {
     }
   }
 
+  private async control<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.connection.withDeadline(Date.now() + CONTROL_CALL_DEADLINE_MS, call);
+    } catch (err) {
+      if (isDeadlineExceeded(err)) throw temporalUnavailable();
+      throw err;
+    }
+  }
+
   private async describeOwned(
     handle: WorkflowHandle<typeof aiJob>,
     tenantId: string,
   ): Promise<WorkflowExecutionDescription> {
     let description: WorkflowExecutionDescription;
     try {
-      description = await handle.describe();
+      description = await this.control(() => handle.describe());
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw jobNotFound(handle.workflowId);
       throw err;
@@ -162,7 +178,10 @@ export class JobService {
     return description;
   }
 
-  private async toView(handle: WorkflowHandle<typeof aiJob>, description: WorkflowExecutionDescription): Promise<JobView> {
+  private async toView(
+    handle: WorkflowHandle<typeof aiJob>,
+    description: WorkflowExecutionDescription,
+  ): Promise<JobView> {
     const memoMetadata = description.memo?.metadata;
     const view: JobView = {
       id: handle.workflowId,

@@ -1,4 +1,5 @@
 import { ServiceError } from '@temporalio/client';
+import { HttpError } from './http-error';
 
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -22,4 +23,11 @@ export function isTemporalUnavailable(err: unknown): boolean {
 /** True when a call ran out of the deadline we gave it (e.g. a long-poll that simply waited long enough). */
 export function isDeadlineExceeded(err: unknown): boolean {
   return grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED;
+}
+
+/** The 503 every route answers when Temporal cannot be reached. */
+export function temporalUnavailable(): HttpError {
+  return new HttpError(503, 'temporal_unavailable', 'The job service (Temporal) is unreachable; try again shortly.', {
+    headers: { 'retry-after': '5' },
+  });
 }

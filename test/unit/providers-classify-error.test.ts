@@ -95,7 +95,11 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
 
   it('when the code is content_policy_violation, a 400 is CONTENT_POLICY, not INVALID_REQUEST', () => {
     const failure = classifyError(
-      openaiError(400, { message: 'Rejected by our safety system.', type: 'invalid_request_error', code: 'content_policy_violation' }),
+      openaiError(400, {
+        message: 'Rejected by our safety system.',
+        type: 'invalid_request_error',
+        code: 'content_policy_violation',
+      }),
     );
     expect(failure.type).toBe(FailureType.ContentPolicy);
     expect(failure.details.providerCode).toBe('content_policy_violation');
@@ -103,7 +107,11 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
 
   it('when the code is insufficient_quota, a 429 is QUOTA_EXHAUSTED, not RATE_LIMITED', () => {
     const failure = classifyError(
-      openaiError(429, { message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' }),
+      openaiError(429, {
+        message: 'You exceeded your current quota.',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      }),
     );
     expect(failure.type).toBe(FailureType.QuotaExhausted);
   });
@@ -123,7 +131,9 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
   });
 
   it("keeps the provider's message, trimmed and without the SDK's status prefix", () => {
-    const failure = classifyError(openaiError(400, { message: '  Invalid value for temperature.\n', type: 'invalid_request_error' }));
+    const failure = classifyError(
+      openaiError(400, { message: '  Invalid value for temperature.\n', type: 'invalid_request_error' }),
+    );
     expect(failure.message).toBe('Invalid value for temperature.');
   });
 
@@ -136,7 +146,9 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
 
   it('a connection timeout is TIMEOUT and a refused connection is SERVER_ERROR', () => {
     expect(classifyError(new APIConnectionTimeoutError()).type).toBe(FailureType.Timeout);
-    const refused = new APIConnectionError({ cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const refused = new APIConnectionError({
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
     const failure = classifyError(refused);
     expect(failure.type).toBe(FailureType.ServerError);
     expect(failure.message).toContain('ECONNREFUSED');
@@ -194,14 +206,20 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('any other 400 is INVALID_REQUEST with the API message', () => {
-    const failure = classifyError(anthropicError(400, { type: 'invalid_request_error', message: 'max_tokens: Field required' }));
+    const failure = classifyError(
+      anthropicError(400, { type: 'invalid_request_error', message: 'max_tokens: Field required' }),
+    );
     expect(failure.type).toBe(FailureType.InvalidRequest);
     expect(failure.message).toBe('max_tokens: Field required');
   });
 
   it('a 429 is RATE_LIMITED with the delay from a Retry-After HTTP date', () => {
     const failure = classifyError(
-      anthropicError(429, { type: 'rate_limit_error', message: 'Slow down.' }, { 'retry-after': 'Wed, 01 Jan 2025 00:00:05 GMT' }),
+      anthropicError(
+        429,
+        { type: 'rate_limit_error', message: 'Slow down.' },
+        { 'retry-after': 'Wed, 01 Jan 2025 00:00:05 GMT' },
+      ),
       NOW,
     );
     expect(failure.type).toBe(FailureType.RateLimited);
@@ -209,9 +227,9 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('a 401 is AUTH', () => {
-    expect(classifyError(anthropicError(401, { type: 'authentication_error', message: 'invalid x-api-key' })).type).toBe(
-      FailureType.Auth,
-    );
+    expect(
+      classifyError(anthropicError(401, { type: 'authentication_error', message: 'invalid x-api-key' })).type,
+    ).toBe(FailureType.Auth);
   });
 });
 
@@ -239,7 +257,9 @@ describe('classifyError for Gemini errors', () => {
         code: 429,
         status: 'RESOURCE_EXHAUSTED',
         message: 'You exceeded your current quota.',
-        details: [{ '@type': QUOTA_FAILURE, violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }],
+        details: [
+          { '@type': QUOTA_FAILURE, violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
+        ],
       }),
     );
     expect(failure.type).toBe(FailureType.QuotaExhausted);
@@ -288,7 +308,9 @@ describe('classifyError for failures without an HTTP answer', () => {
     const timeout = new TypeError('fetch failed', {
       cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
     });
-    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
     expect(classifyError(timeout).type).toBe(FailureType.Timeout);
     expect(classifyError(reset).type).toBe(FailureType.ServerError);
   });

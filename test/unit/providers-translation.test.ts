@@ -141,7 +141,9 @@ describe('Anthropic response translation', () => {
       id: 'msg_01',
       object: 'chat.completion',
       model: 'claude-haiku-4-5-20251001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, world.', refusal: null }, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hello, world.', refusal: null }, finish_reason: 'stop' },
+      ],
       usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 },
     });
     expect(Math.abs(completion.created - Date.now() / 1000)).toBeLessThan(5);
@@ -154,7 +156,9 @@ describe('Anthropic response translation', () => {
     ['refusal', 'content_filter'],
     ['tool_use', 'tool_calls'],
   ])('maps stop_reason %s to finish_reason %s', (stopReason, finishReason) => {
-    expect(fromAnthropicMessage({ ...message, stop_reason: stopReason }, 'm').choices[0]?.finish_reason).toBe(finishReason);
+    expect(fromAnthropicMessage({ ...message, stop_reason: stopReason }, 'm').choices[0]?.finish_reason).toBe(
+      finishReason,
+    );
   });
 
   it('rejects a body without a content array as MALFORMED_RESPONSE', () => {
@@ -192,13 +196,24 @@ describe('OpenAI request and response translation', () => {
 
   it('keeps the provider fields and fills what a compatible server leaves out', () => {
     const completion = toChatCompletion(
-      { id: 'cmpl-1', model: 'llama3', choices: [{ message: { role: 'assistant', content: null }, finish_reason: null }] },
+      {
+        id: 'cmpl-1',
+        model: 'llama3',
+        choices: [{ message: { role: 'assistant', content: null }, finish_reason: null }],
+      },
       'llama3',
     );
     expect(completion).toMatchObject({
       id: 'cmpl-1',
       object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: null, refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     });
     expect(completion).not.toHaveProperty('system_fingerprint');

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { APIUserAbortError as AnthropicUserAbortError } from '@anthropic-ai/sdk';
+import { APIUserAbortError as OpenAIUserAbortError } from 'openai';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ProviderAdapter } from '../../activities/providers/types';
@@ -20,6 +22,13 @@ const PROVIDERS: ProviderCase[] = [
   { type: 'anthropic', path: '/anthropic', model: 'claude-haiku-4-5' },
   { type: 'gemini', path: '/gemini', model: 'gemini-2.5-flash' },
 ];
+
+/** The error each SDK rejects with when the caller's signal aborts the call. */
+const SDK_ABORT_ERRORS: Partial<Record<ProviderType, typeof OpenAIUserAbortError | typeof AnthropicUserAbortError>> = {
+  openai: OpenAIUserAbortError,
+  'openai-compatible': OpenAIUserAbortError,
+  anthropic: AnthropicUserAbortError,
+};
 
 function chat(text: string, extra: Partial<ChatRequest> = {}): ChatRequest {
   return {
@@ -87,7 +96,10 @@ describe.each(PROVIDERS)('the $type adapter against the mock provider', ({ type,
   });
 
   it('a small max_tokens ends the answer with finish_reason length', async () => {
-    const completion = await adapter.chat({ model, request: chat('Tell me a long story about ships', { max_tokens: 1 }) });
+    const completion = await adapter.chat({
+      model,
+      request: chat('Tell me a long story about ships', { max_tokens: 1 }),
+    });
     expect(completion.choices[0]?.finish_reason).toBe('length');
     expect(completion.usage.completion_tokens).toBeLessThanOrEqual(1);
   });
@@ -132,14 +144,18 @@ describe.each(PROVIDERS)('the $type adapter against the mock provider', ({ type,
     expect(failure.type).toBe(FailureType.QuotaExhausted);
   });
 
-  it('a request without an API key is rejected as AUTH', async () => {
+  it('a connection without an API key fails as NOT_CONFIGURED without calling the provider', async () => {
+    mock.resetStats();
     const failure = await providerErrorOf(connect({ apiKey: '' }).chat({ model, request: chat('Hi') }));
-    expect(failure.type).toBe(FailureType.Auth);
+    expect(failure.type).toBe(FailureType.NotConfigured);
+    expect(mock.stats().total).toBe(0);
   });
 
   it('a provider that never answers fails with TIMEOUT after the configured timeout', async () => {
     const started = Date.now();
-    const failure = await providerErrorOf(connect({ timeoutMs: 300 }).chat({ model, request: chat('Hi [[mock:hang]]') }));
+    const failure = await providerErrorOf(
+      connect({ timeoutMs: 300 }).chat({ model, request: chat('Hi [[mock:hang]]') }),
+    );
     expect(failure.type).toBe(FailureType.Timeout);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -152,8 +168,11 @@ describe.each(PROVIDERS)('the $type adapter against the mock provider', ({ type,
     setTimeout(() => controller.abort(), 150);
     const error = await rejectionOf(call);
     expect(error).not.toBeInstanceOf(ProviderError);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).name).toMatch(/Abort/);
+    const sdkAbort = SDK_ABORT_ERRORS[type];
+    // @google/genai lets fetch's DOMException AbortError through; under Jest's sandbox it re-wraps that
+    // foreign-realm error in a plain Error, so only "not a ProviderError" is checked for it.
+    if (sdkAbort) expect(error).toBeInstanceOf(sdkAbort);
+    else expect(error).toBeInstanceOf(Error);
     expect(await eventually(() => mock.stats().abortedConnections >= 1)).toBe(true);
   });
 
@@ -199,14 +218,16 @@ describe.each(PROVIDERS)('the $type adapter reuses connections', ({ type, model 
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('three calls through one adapter share one keep-alive connection', async () => {
+  it('sequential calls through one adapter reuse keep-alive connections instead of opening one per call', async () => {
     const { port } = server.address() as AddressInfo;
     const adapter = createProviderAdapter(type, { baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k', timeoutMs: 5000 });
-    for (let call = 0; call < 3; call++) {
+    const calls = 10;
+    for (let call = 0; call < calls; call++) {
       const completion = await adapter.chat({ model, request: chat('Hi') });
       expect(completion.choices[0]?.message.content).toBe('ok');
     }
-    expect(requests).toBe(3);
-    expect(connections).toBe(1);
+    expect(requests).toBe(calls);
+    // undici may open a second socket while the first is being returned to its pool; never one per call.
+    expect(connections).toBeLessThanOrEqual(2);
   });
 });

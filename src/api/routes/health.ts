@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { HttpError } from '../http-error';
+import { temporalUnavailable } from '../temporal-errors';
 
 const READINESS_DEADLINE_MS = 2_000;
 
@@ -16,7 +16,7 @@ export function healthRouter(client: Client): Router {
         client.workflowService.getSystemInfo({}),
       );
     } catch {
-      throw new HttpError(503, 'temporal_unavailable', 'Temporal is unreachable.', { headers: { 'retry-after': '5' } });
+      throw temporalUnavailable();
     }
     res.json({ status: 'ready' });
   });
