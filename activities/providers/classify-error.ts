@@ -1,3 +1,13 @@
+/**
+ * One place that turns whatever a provider call threw into a `ProviderError` with the right `FailureType`.
+ *
+ * The SDKs disagree on how a failure looks: OpenAI and Anthropic raise `APIError` subclasses carrying the
+ * status, the parsed JSON body and the response `Headers`; @google/genai raises an `ApiError` with only
+ * `status` and a `message` that is the JSON-stringified body (no headers at all, so Gemini's retry hint
+ * comes from `RetryInfo` in the body); a body that is not JSON surfaces as a bare `SyntaxError`; and
+ * Gemini's own timeout is a plain `AbortError` from `fetch`.
+ */
+
 import {
   APIConnectionError as AnthropicConnectionError,
   APIConnectionTimeoutError as AnthropicConnectionTimeoutError,
@@ -15,16 +25,6 @@ import { FailureType } from '../../workflows/failure-types';
 import { isRecord, numberField, parseJsonSafely, stringField } from './json-fields';
 import { ProviderError } from './provider-error';
 import { parseProtobufDuration, retryAfterFromHeaders } from './retry-after';
-
-/**
- * One place that turns whatever a provider call threw into a `ProviderError` with the right `FailureType`.
- *
- * The SDKs disagree on how a failure looks: OpenAI and Anthropic raise `APIError` subclasses carrying the
- * status, the parsed JSON body and the response `Headers`; @google/genai raises an `ApiError` with only
- * `status` and a `message` that is the JSON-stringified body (no headers at all, so Gemini's retry hint
- * comes from `RetryInfo` in the body); a body that is not JSON surfaces as a bare `SyntaxError`; and
- * Gemini's own timeout is a plain `AbortError` from `fetch`.
- */
 
 /** Provider messages end up in workflow history and logs; a proxy's HTML error page should not. */
 const MAX_MESSAGE_LENGTH = 1000;
@@ -130,6 +130,8 @@ export function classifyError(error: unknown, now: number = Date.now()): Provide
     // @google/genai implements its timeout by aborting fetch, so its timeouts surface as a bare AbortError.
     return new ProviderError(FailureType.Timeout, cleanMessage(errorMessage(error), 'Request timed out'));
   }
+  // Anything else thrown (undici's `TypeError('fetch failed')` for a refused or reset connection, an SDK's
+  // own error) happened on the way to or from the provider: a retryable transport failure.
   if (isRecord(error)) return fromConnectionFailure(errorMessage(error), error['cause']);
   return new ProviderError(FailureType.ServerError, cleanMessage(String(error), 'Unknown provider failure'));
 }

@@ -72,7 +72,7 @@ export function toOpenAIRequest(
     // mostly know only `max_tokens`.
     ...(request.max_tokens !== undefined &&
       (type === 'openai' ? { max_completion_tokens: request.max_tokens } : { max_tokens: request.max_tokens })),
-    ...(request.stop !== undefined && { stop: request.stop }),
+    ...(request.stop !== undefined && request.stop.length > 0 && { stop: request.stop }),
     ...(request.seed !== undefined && { seed: request.seed }),
     ...(request.user !== undefined && { user: request.user }),
   };

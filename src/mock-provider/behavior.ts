@@ -44,9 +44,9 @@ export const DEFAULT_BEHAVIOR: Readonly<MockBehavior> = Object.freeze({
 export class MockBehaviorError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
     this.name = 'MockBehaviorError';
   }
 }

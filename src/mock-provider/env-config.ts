@@ -43,7 +43,8 @@ function errorRatesVar(env: Env, name: string): MockProviderOptions['errorRates'
   try {
     return validateErrorRates(rates, name);
   } catch (err) {
-    if (err instanceof MockBehaviorError) throw new MockProviderConfigError(name, err.message);
+    // err.field is the variable name plus the fault kind, e.g. MOCK_PROVIDER_ERROR_RATES.500
+    if (err instanceof MockBehaviorError) throw new MockProviderConfigError(err.field, err.reason);
     throw err;
   }
 }

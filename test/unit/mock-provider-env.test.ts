@@ -51,11 +51,13 @@ describe('mock provider environment', () => {
 
 describe('mock provider process', () => {
   const main = resolve(__dirname, '../../src/mock-provider/main.ts');
-  const tsx = resolve(__dirname, '../../node_modules/.bin/tsx');
+  // `node --import tsx` keeps the mock in one process, so the signal reaches it directly.
+  const run = (env: NodeJS.ProcessEnv): ReturnType<typeof execFile> =>
+    execFile(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env } }, () => undefined);
 
   it('when a variable is invalid, the process exits 1 and names the variable', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = execFile(tsx, [main], { env: { ...process.env, MOCK_PROVIDER_KEY_RPM: 'lots' } }, () => undefined);
+      const child = run({ MOCK_PROVIDER_KEY_RPM: 'lots' });
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (code) => done({ code, stderr }));
@@ -66,7 +68,7 @@ describe('mock provider process', () => {
   });
 
   it('when started, it logs its URL as one JSON line, serves requests and stops cleanly on SIGTERM', async () => {
-    const child = execFile(tsx, [main], { env: { ...process.env, MOCK_PROVIDER_PORT: '0' } }, () => undefined);
+    const child = run({ MOCK_PROVIDER_PORT: '0' });
     try {
       const firstLine = await new Promise<string>((done) => {
         let stdout = '';

@@ -6,6 +6,7 @@ import {
 import { fromGeminiResponse, toGeminiRequest } from '../../activities/providers/gemini-adapter';
 import { toChatCompletion, toOpenAIRequest } from '../../activities/providers/openai-adapter';
 import { ProviderError } from '../../activities/providers/provider-error';
+import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ChatRequest } from '../../workflows/chat-types';
 import { FailureType } from '../../workflows/failure-types';
 
@@ -295,4 +296,23 @@ describe('Gemini request and response translation', () => {
     );
     expectProviderError(() => fromGeminiResponse({ candidates: [] }, 'm'), FailureType.MalformedResponse);
   });
+});
+
+describe('adapters for unusable connections', () => {
+  it.each([
+    ['openai-compatible' as const, { apiKey: 'k', timeoutMs: 1000 }, /baseUrl/],
+    ['anthropic' as const, { apiKey: '  ', timeoutMs: 1000 }, /no API key/],
+    ['gemini' as const, { apiKey: 'k', timeoutMs: 0 }, /timeoutMs/],
+    ['openai' as const, { apiKey: 'k', timeoutMs: 1.5 }, /timeoutMs/],
+  ])(
+    'a %s adapter for a connection missing what it needs rejects every call with NOT_CONFIGURED',
+    async (type, connection, reason) => {
+      const adapter = createProviderAdapter(type, connection);
+      const request: ChatRequest = { model: 'alias', messages: [{ role: 'user', content: 'Hi' }] };
+      const failure: unknown = await adapter.chat({ model: 'm', request }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ProviderError);
+      expect((failure as ProviderError).type).toBe(FailureType.NotConfigured);
+      expect((failure as ProviderError).message).toMatch(reason);
+    },
+  );
 });
