@@ -49,7 +49,8 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
     const latencyMs = Math.round(performance.now() - started);
     if (context.cancellationSignal.aborted) {
       deps.logger.info({ ...logFields, status: 'cancelled', latencyMs }, 'provider call');
-      throw err;
+      // The SDKs' own abort errors are not recognised by Temporal as a cancellation; the signal's reason is.
+      throw context.cancellationSignal.reason;
     }
     if (err instanceof ProviderError) {
       deps.logger.warn(

@@ -82,7 +82,12 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
           keyAlias: target.keyAlias,
           request: input.request,
         });
-        status.attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: call.attempt });
+        status.attempts.push({
+          providerId: target.providerId,
+          model: target.model,
+          outcome: 'ok',
+          attempts: call.attempt,
+        });
         status.phase = 'completed';
         const usage = call.completion.usage;
         const result: AiJobResult = {
@@ -132,7 +137,11 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
   });
 }
 
-function recordOutcome(outcome: 'completed' | 'failed' | 'cancelled', providerId: string | undefined, cost: number | null) {
+function recordOutcome(
+  outcome: 'completed' | 'failed' | 'cancelled',
+  providerId: string | undefined,
+  cost: number | null,
+) {
   upsertSearchAttributes([
     { key: attributes.STATUS, value: outcome },
     ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),

@@ -21,4 +21,13 @@ export const DEGRADED = defineSearchAttributeKey('SwitchyardDegraded', SearchAtt
 export const REPLAY_OF = defineSearchAttributeKey('SwitchyardReplayOf', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute Switchyard uses, for registration checks. */
-export const ALL_SEARCH_ATTRIBUTES = [TENANT, PROVIDER, MODEL, STATUS, CACHE_HIT, COST_USD, DEGRADED, REPLAY_OF] as const;
+export const ALL_SEARCH_ATTRIBUTES = [
+  TENANT,
+  PROVIDER,
+  MODEL,
+  STATUS,
+  CACHE_HIT,
+  COST_USD,
+  DEGRADED,
+  REPLAY_OF,
+] as const;

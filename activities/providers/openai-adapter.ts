@@ -104,11 +104,15 @@ export function toChatCompletion(raw: unknown, requestedModel: string): ChatComp
     throw malformedResponse('the chat completion has no choices array');
   }
   const choices = (raw['choices'] as unknown[]).map((choice, position) => {
-    const message = isRecord(choice) ? choice['message'] : undefined;
-    if (!isRecord(message)) throw malformedResponse(`choice ${position} has no message`);
+    if (!isRecord(choice) || !isRecord(choice['message'])) throw malformedResponse(`choice ${position} has no message`);
+    const message = choice['message'];
+    // Fields Switchyard does not model (annotations, service tier, token details…) are kept, so callers
+    // get the provider's completion unchanged.
     return {
+      ...choice,
       index: numberField(choice, 'index') ?? position,
       message: {
+        ...message,
         role: 'assistant' as const,
         content: stringField(message, 'content') ?? null,
         refusal: stringField(message, 'refusal') ?? null,
@@ -122,12 +126,14 @@ export function toChatCompletion(raw: unknown, requestedModel: string): ChatComp
   const completionTokens = numberField(usage, 'completion_tokens') ?? 0;
   const fingerprint = raw['system_fingerprint'];
   return {
+    ...raw,
     id: stringField(raw, 'id') ?? `chatcmpl-${randomUUID()}`,
     object: 'chat.completion',
     created: numberField(raw, 'created') ?? Math.floor(Date.now() / 1000),
     model: stringField(raw, 'model') ?? requestedModel,
     choices,
     usage: {
+      ...(isRecord(usage) ? usage : {}),
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
       total_tokens: numberField(usage, 'total_tokens') ?? promptTokens + completionTokens,

@@ -14,7 +14,9 @@ export const envSchema = z.object({
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,
-  SWITCHYARD_TASK_QUEUE_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'use letters, digits, ".", "-" and "_"')),
+  SWITCHYARD_TASK_QUEUE_PREFIX: optional(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'use letters, digits, ".", "-" and "_"'),
+  ),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalText,

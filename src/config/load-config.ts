@@ -31,7 +31,9 @@ function readConfigFile(path: string): ConfigFile {
   try {
     raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError([`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} (${(err as Error).message})`]);
+    throw new ConfigError([
+      `${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} (${(err as Error).message})`,
+    ]);
   }
   const parsed = configFileSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, path));

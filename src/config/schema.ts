@@ -45,7 +45,10 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65535).optional(),
       /** Largest accepted request body, e.g. "1mb". */
-      bodyLimit: z.string().regex(/^\d+(kb|mb)$/, 'use a size like "512kb" or "1mb"').optional(),
+      bodyLimit: z
+        .string()
+        .regex(/^\d+(kb|mb)$/, 'use a size like "512kb" or "1mb"')
+        .optional(),
       /** How long a synchronous chat completion may wait for its job, in seconds. */
       syncTimeoutSeconds: z.number().int().positive().max(3600).optional(),
     })

@@ -5,7 +5,6 @@ import { CONVENTIONAL_PROVIDERS } from '../config/env';
 import { loadConfig, ConfigError } from '../config';
 import { startEntry, startProcess, stopChild, waitFor, type Child } from './child-processes';
 
-
 /** The key `npm start` uses when SWITCHYARD_API_KEY is unset: for local development only. */
 const DEVELOPMENT_API_KEY = 'sk-switchyard-dev';
 
@@ -118,7 +117,9 @@ async function main(): Promise<void> {
     // Any part stopping on its own stops the rest: a half-running gateway would only confuse.
     const first = await Promise.race(children.map((child) => child.exited.then(() => child)));
     if (!stopping) {
-      console.error(`${first.name} stopped (exit ${first.process.exitCode ?? first.process.signalCode}); stopping the rest.`);
+      console.error(
+        `${first.name} stopped (exit ${first.process.exitCode ?? first.process.signalCode}); stopping the rest.`,
+      );
       process.exitCode = 1;
       await stopAll();
     }

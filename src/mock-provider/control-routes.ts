@@ -1,6 +1,6 @@
-import { type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { MockBehaviorError } from './behavior';
-import { type RequestBody, sendJson } from './http-io';
+import { readBody, sendJson } from './http-io';
 import { parseJson } from './json';
 import { type ControlRoute } from './router';
 import { type MockState } from './state';
@@ -10,13 +10,13 @@ export function sendMockError(res: ServerResponse, status: number, code: string,
   sendJson(res, status, { error: { code, message } });
 }
 
-/** Answers `/_mock/*` and `/healthz`. `body` is only read for the routes that take one. */
-export function serveControl(
+/** Answers `/_mock/*` and `/healthz`. */
+export async function serveControl(
   state: MockState,
   route: ControlRoute,
-  body: RequestBody | undefined,
+  req: IncomingMessage,
   res: ServerResponse,
-): void {
+): Promise<void> {
   switch (route) {
     case 'healthz':
       sendJson(res, 200, { status: 'ok' });
@@ -29,7 +29,8 @@ export function serveControl(
       sendJson(res, 200, { reset: true });
       return;
     case 'behavior': {
-      if (body === undefined || (!body.ok && body.reason === 'aborted')) return;
+      const body = await readBody(req);
+      if (!body.ok && body.reason === 'aborted') return;
       const json = body.ok ? parseJson(body.text) : undefined;
       if (json === undefined) {
         sendMockError(res, 400, 'invalid_json', 'The behavior must be a JSON object.');
@@ -44,9 +45,4 @@ export function serveControl(
       return;
     }
   }
-}
-
-/** Whether a control route reads a request body. */
-export function controlTakesBody(route: ControlRoute): boolean {
-  return route === 'behavior';
 }

@@ -45,8 +45,9 @@ export const openaiWire: ProviderWire = {
     if (status >= 500) {
       return openaiError(status, SERVER_ERROR_MESSAGES[status] ?? `Mock server error ${status}.`, 'server_error', null);
     }
-    if (status === 401)
+    if (status === 401) {
       return openaiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+    }
     return openaiError(status, `Mock error with status ${status}.`, 'invalid_request_error', null);
   },
   rateLimited(ctx, retryAfterSeconds, cause) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type MockBehavior } from './behavior';
-import { controlTakesBody, sendMockError, serveControl } from './control-routes';
+import { sendMockError, serveControl } from './control-routes';
 import { readBody } from './http-io';
 import { serveProviderCall } from './pipeline';
 import { matchRoute } from './router';
@@ -69,8 +69,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     }
     // Bodies left unread (404s, GET routes) are drained by Node once the response ends.
     if (route.kind === 'control') {
-      const body = controlTakesBody(route.name) ? await readBody(req) : undefined;
-      serveControl(state, route.name, body, res);
+      await serveControl(state, route.name, req, res);
       return;
     }
     const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));

@@ -5,6 +5,9 @@ export function createLogger(component: string, level = process.env.LOG_LEVEL ??
   return pino({
     level,
     base: { component },
-    redact: { paths: ['apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    redact: {
+      paths: ['apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers["x-api-key"]'],
+      censor: '[redacted]',
+    },
   });
 }

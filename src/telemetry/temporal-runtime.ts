@@ -28,6 +28,8 @@ export function installTemporalRuntime(logger: Logger): void {
           logger.error(fields, message);
       }
     }),
-    telemetryOptions: { logging: { forward: {}, filter: { core: level === 'TRACE' ? 'DEBUG' : 'WARN', other: 'ERROR' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: level === 'TRACE' ? 'DEBUG' : 'WARN', other: 'ERROR' } },
+    },
   });
 }

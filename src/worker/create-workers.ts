@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, ProviderClients } from '../../activities';
 import { jobsTaskQueue, providerTaskQueue } from '../../workflows/shared';

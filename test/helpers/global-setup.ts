@@ -15,7 +15,9 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   if (process.env.SWITCHYARD_TEST_NO_TEMPORAL === '1') return;
   // Build (or find) the CLI first, so its one-off build time is not counted against the server's start.
-  execFileSync('bash', [resolve(__dirname, '../../scripts/install-temporal.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [resolve(__dirname, '../../scripts/install-temporal.sh')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const server = await startDevServer();
   globalThis.__SWITCHYARD_DEV_SERVER__ = server;
   process.env.TEMPORAL_ADDRESS = server.address;

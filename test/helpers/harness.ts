@@ -68,7 +68,9 @@ export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}):
 /** Keeps the SDK's own logs to warnings; once per test file (each file has its own module registry). */
 function quietTemporalRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'INFO' | 'WARN' | undefined) ?? 'ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'INFO' | 'WARN' | undefined) ?? 'ERROR'),
+    });
   } catch {
     // Already installed in this process.
   }

@@ -43,7 +43,11 @@ test(`when the worker is killed with SIGKILL while ${JOBS} jobs are in flight, a
   expect(new Set(ids).size).toBe(JOBS);
 
   // Kill the worker once it is well into the work: calls are in flight at the provider.
-  await waitUntil('the first worker to be busy', () => (harness.mock.stats().byEndpoint['openai.chat'] ?? 0) >= 50, 120_000);
+  await waitUntil(
+    'the first worker to be busy',
+    () => (harness.mock.stats().byEndpoint['openai.chat'] ?? 0) >= 50,
+    120_000,
+  );
   first.kill('SIGKILL');
   await exited(first);
   const callsAtKill = harness.mock.stats().byEndpoint['openai.chat'] ?? 0;

@@ -25,7 +25,13 @@ describe('POST /v1/jobs and GET /v1/jobs/:id', () => {
 
     const done = await api(url, 'GET', `/v1/jobs/${id}?wait=10`);
     expect(done.status).toBe(200);
-    expect(done.body).toMatchObject({ id, object: 'job', status: 'completed', model: 'gpt-4o-mini', metadata: { ticket: 'T-1' } });
+    expect(done.body).toMatchObject({
+      id,
+      object: 'job',
+      status: 'completed',
+      model: 'gpt-4o-mini',
+      metadata: { ticket: 'T-1' },
+    });
     expect(done.body.result.completion.choices[0].message.content).toContain('Summarise Temporal in one line');
     expect(done.body.result).toMatchObject({ providerId: 'openai', cacheHit: false, degraded: false });
     expect(done.body.result.costUsd).toBeGreaterThan(0);
@@ -53,8 +59,14 @@ describe('POST /v1/jobs and GET /v1/jobs/:id', () => {
 
   test('the same Idempotency-Key returns the same job, and reusing it for another request is a 409', async () => {
     const key = `order-${Date.now()}`;
-    const first = await api(url, 'POST', '/v1/jobs', { body: chatBody('Once only'), headers: { 'idempotency-key': key } });
-    const again = await api(url, 'POST', '/v1/jobs', { body: chatBody('Once only'), headers: { 'idempotency-key': key } });
+    const first = await api(url, 'POST', '/v1/jobs', {
+      body: chatBody('Once only'),
+      headers: { 'idempotency-key': key },
+    });
+    const again = await api(url, 'POST', '/v1/jobs', {
+      body: chatBody('Once only'),
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(first.body.id);

@@ -53,7 +53,11 @@ defaultRoute: cheap
     expect(config.api.port).toBe(9100);
     const targets = resolveTargets(config, 'cheap');
     expect(targets.map((t) => `${t.providerId}:${t.model}`)).toEqual(['local:llama3.1:8b', 'local:qwen2.5']);
-    expect(targets[0]).toMatchObject({ keyAlias: 'ollama', taskQueue: 'switchyard-provider-local', price: { inputUsdPerMTok: 0 } });
+    expect(targets[0]).toMatchObject({
+      keyAlias: 'ollama',
+      taskQueue: 'switchyard-provider-local',
+      price: { inputUsdPerMTok: 0 },
+    });
     expect(targets[1]?.price).toBeNull();
     expect(resolveTargets(config, undefined)).toEqual(targets);
   });
@@ -67,7 +71,10 @@ defaultRoute: cheap
     const config = loadConfig({ ANTHROPIC_API_KEY: 'k' });
     expect(() => resolveTargets(config, 'gpt-4o')).toThrow(UnknownModelError);
     expect(() => resolveTargets(config, 'gpt-4o')).toThrow(/claude-haiku-4-5/);
-    expect(resolveTargets(config, 'anthropic:claude-3-opus')[0]).toMatchObject({ providerId: 'anthropic', price: null });
+    expect(resolveTargets(config, 'anthropic:claude-3-opus')[0]).toMatchObject({
+      providerId: 'anthropic',
+      price: null,
+    });
   });
 
   test('a bad value stops start-up with a message naming the field', () => {
@@ -110,7 +117,9 @@ defaultRoute: missing
   });
 
   test('a missing or unparsable file is named', () => {
-    expect(problemsOf({ SWITCHYARD_CONFIG: '/nonexistent/switchyard.yaml' })[0]).toMatch(/^SWITCHYARD_CONFIG: cannot read/);
+    expect(problemsOf({ SWITCHYARD_CONFIG: '/nonexistent/switchyard.yaml' })[0]).toMatch(
+      /^SWITCHYARD_CONFIG: cannot read/,
+    );
     expect(problemsOf({ SWITCHYARD_CONFIG: configFile('api: [unclosed') })[0]).toMatch(/not valid YAML/);
   });
 });

@@ -24,7 +24,8 @@ const mockProviderSource = ['env-config.ts', 'main.ts']
   .map((f) => readFileSync(f, 'utf8'))
   .join('\n');
 const readByCode = (name: string) =>
-  name in envSchema.shape || (name.startsWith('MOCK_PROVIDER_') && new RegExp(`\\b${name}\\b`).test(mockProviderSource));
+  name in envSchema.shape ||
+  (name.startsWith('MOCK_PROVIDER_') && new RegExp(`\\b${name}\\b`).test(mockProviderSource));
 
 describe('docker-compose.yml', () => {
   test('declares Temporal on PostgreSQL, its UI, the api, worker replicas and the mock provider', () => {
@@ -36,14 +37,17 @@ describe('docker-compose.yml', () => {
     expect((services.worker as { deploy?: { replicas?: number } }).deploy?.replicas).toBeGreaterThan(1);
   });
 
-  test.each(['api', 'worker', 'mock-provider'])('the %s service runs an entry point that the build produces', (name) => {
-    const command = services[name]?.command;
-    expect(Array.isArray(command)).toBe(true);
-    const script = (command as string[])[1]!;
-    expect(script).toMatch(/^dist\/.*\.js$/);
-    const source = script.replace(/^dist\//, '').replace(/\.js$/, '.ts');
-    expect(existsSync(join(REPO, source))).toBe(true);
-  });
+  test.each(['api', 'worker', 'mock-provider'])(
+    'the %s service runs an entry point that the build produces',
+    (name) => {
+      const command = services[name]?.command;
+      expect(Array.isArray(command)).toBe(true);
+      const script = (command as string[])[1]!;
+      expect(script).toMatch(/^dist\/.*\.js$/);
+      const source = script.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(existsSync(join(REPO, source))).toBe(true);
+    },
+  );
 
   test.each(['api', 'worker', 'mock-provider'])('every variable given to %s is one the code reads', (name) => {
     const unknown = Object.keys(services[name]?.environment ?? {}).filter((v) => !readByCode(v));

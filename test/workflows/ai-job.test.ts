@@ -82,7 +82,9 @@ describe('the job workflow', () => {
   test("a 429 is retried after the provider's Retry-After", async () => {
     const started = Date.now();
     const result = await (
-      await start(jobInput('Slow down [[mock:status=429]] [[mock:retry-after=2]] [[mock:fail-times=1]]', 'claude-haiku-4-5'))
+      await start(
+        jobInput('Slow down [[mock:status=429]] [[mock:retry-after=2]] [[mock:fail-times=1]]', 'claude-haiku-4-5'),
+      )
     ).result();
     expect(result.attempts[0]?.attempts).toBe(2);
     // The default backoff would retry after 0.5 s; the provider asked for 2 s.

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
@@ -37,7 +37,7 @@ export function jobsRouter(jobs: JobService): Router {
     res.json(await jobs.view(jobId, tenantOf(res), wait ?? 0));
   });
 
-  const cancel = async (req: import('express').Request, res: import('express').Response) => {
+  const cancel = async (req: Request, res: Response) => {
     const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
     const view = await jobs.cancel(jobId, tenantOf(res));
     res.status(202).json({ ...view, status: 'cancelling' });
