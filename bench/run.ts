@@ -47,7 +47,9 @@ function summary(latencies: number[]) {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const temporal = await startDevServer({ dbFile: join(dir, 'temporal.db') });
+  const temporal = await startDevServer(
+    process.env.BENCH_TEMPORAL_DB === 'memory' ? {} : { dbFile: join(dir, 'temporal.db') },
+  );
   const mock = await startMockProvider({ port: 0, latencyMs: 0 });
   const port = await freePort();
   const env = {

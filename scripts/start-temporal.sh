@@ -9,6 +9,7 @@
 #   TEMPORAL_DB_FILE        SQLite file (default .data/temporal.db; empty = in memory)
 #   TEMPORAL_LOG_FILE       server log (default .data/temporal.log)
 #   TEMPORAL_FAST_SQLITE=1  WAL + synchronous=OFF: faster, for tests and benchmarks only
+#   TEMPORAL_DYNAMIC_CONFIG extra dynamic config, space-separated KEY=VALUE pairs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,7 @@ if [ -n "$DB_FILE" ]; then
   mkdir -p "$(dirname "$DB_FILE")"
   args+=(--db-filename "$DB_FILE")
 fi
+for setting in ${TEMPORAL_DYNAMIC_CONFIG:-}; do args+=(--dynamic-config-value "$setting"); done
 if [ "${TEMPORAL_FAST_SQLITE:-0}" = 1 ]; then
   args+=(--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)
 fi
