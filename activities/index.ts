@@ -1,15 +1,19 @@
-import type { ProviderCallInput } from '../workflows/shared';
+import type { FlightInput, ProviderCallInput } from '../workflows/shared';
+import { awaitFlight, type AwaitFlightDeps } from './await-flight';
 import { callProvider, type CallProviderDeps } from './call-provider';
+import { createStoreSteps, type StoreStepDeps } from './store-steps';
 
-export type ActivityDeps = CallProviderDeps;
+export type ActivityDeps = CallProviderDeps & StoreStepDeps & AwaitFlightDeps;
 
 /**
  * Builds the activities over their dependencies, so each worker process shares one set of provider
- * clients and one logger. Workflows proxy the returned object by type only.
+ * clients, stores and logger. Workflows proxy the returned object by type only.
  */
 export function createActivities(deps: ActivityDeps) {
   return {
     callProvider: (input: ProviderCallInput) => callProvider(deps, input),
+    awaitFlight: (input: FlightInput) => awaitFlight(deps, input),
+    ...createStoreSteps(deps),
   };
 }
 

@@ -1,152 +1,223 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
-import type { createActivities } from '../activities';
+import type { Activities } from './activity-types';
+import { callChain } from './call-chain';
 import { costOf } from './cost';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
+import { FailureType } from './failure-types';
+import { storeSteps } from './local-activities';
 import * as attributes from './search-attributes';
 import {
   statusQuery,
   type AiJobInput,
   type AiJobResult,
-  type AttemptRecord,
+  type CachedResponse,
   type JobStatus,
   type JobTarget,
 } from './shared';
 
-type Activities = ReturnType<typeof createActivities>;
+/** Waiting on a shared flight: long, but the heartbeat notices a dead worker within seconds. */
+const flights = proxyActivities<Activities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', nonRetryableErrorTypes: Object.values(FailureType) },
+});
 
-/** Retries of one target. Non-retryable failure types move straight on; a 429's Retry-After overrides the backoff. */
-const PROVIDER_RETRY: RetryPolicy = {
-  initialInterval: '500ms',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 4,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
-};
-
-/** Heartbeats let a dead worker's call be retried elsewhere long before the start-to-close timeout. */
-const HEARTBEAT_TIMEOUT = '10s';
-
-function providerActivities(target: JobTarget): Activities {
-  return proxyActivities<Activities>({
-    taskQueue: target.taskQueue,
-    // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
-    startToCloseTimeout: target.timeoutMs + 5_000,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: PROVIDER_RETRY,
-  });
-}
-
-function failureTypeOf(err: unknown): FailureType {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isFailureType(err.cause.type)) {
-    return err.cause.type;
-  }
-  if (err instanceof ActivityFailure && err.cause?.name === 'TimeoutFailure') return FailureType.Timeout;
-  return FailureType.ServerError;
-}
-
-function attemptsOf(err: unknown): number {
-  const details = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.details : [];
-  const first = details?.[0] as { attempt?: unknown } | undefined;
-  return typeof first?.attempt === 'number' ? first.attempt : 1;
+interface Outcome {
+  response: CachedResponse;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  /** What this job is charged. */
+  chargedUsd: number | null;
+  providerLatencyMs: number;
+  attempts: AiJobResult['attempts'];
+  cacheHit: boolean;
+  coalesced: boolean;
 }
 
 /**
- * The job workflow: calls the targets of the job's chain in order on their providers' task queues,
- * letting Temporal retry transient failures, and moves on when a target fails for good.
- * The job id is the workflow id.
+ * The job workflow: cache → budget → call (alone, or through a flight shared with identical requests)
+ * → commit the real cost. The budget is a saga: the reservation is committed on success and released
+ * on failure or cancellation, so it never leaks. The job id is the workflow id.
  */
 export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
   const status: JobStatus = { phase: 'queued', attempts: [] };
   setHandler(statusQuery, () => status);
 
-  let lastFailure: { type: FailureType; message: string } | null = null;
   try {
-    for (const target of input.targets) {
-      status.phase = 'calling_provider';
-      status.providerId = target.providerId;
-      status.model = target.model;
-      try {
-        const call = await providerActivities(target).callProvider({
-          jobId: input.jobId,
-          providerId: target.providerId,
-          providerType: target.providerType,
-          model: target.model,
-          keyAlias: target.keyAlias,
-          request: input.request,
+    // 1. A fresh cache hit answers at once and costs nothing.
+    if (input.cache && input.cache.mode !== 'refresh') {
+      const hit = await storeSteps.lookupCache({ key: input.cache.key });
+      if (hit && !hit.stale) return finish(input, status, fromCache(hit.value), false);
+      if (input.cache.mode === 'only') throw cacheMiss('the cache has no answer for this request (cache mode "only")');
+    }
+
+    // 2. Reserve the worst-case cost; over a cap, the tenant's policy decides.
+    let targets = input.targets;
+    let reservationId = input.jobId;
+    let downgraded = false;
+    const reserved = await storeSteps.reserveBudget({
+      reservationId,
+      tenantId: input.tenantId,
+      amountUsd: input.budget.estimateUsd,
+      caps: input.budget.caps,
+      now: Date.now(),
+    });
+    if (!reserved.ok) {
+      const over = `the ${reserved.period} cap of $${reserved.capUsd.toFixed(2)} (already used: $${reserved.usedUsd.toFixed(4)})`;
+      const downgrade = input.budget.downgrade;
+      if (input.budget.onExceeded === 'downgrade' && downgrade) {
+        reservationId = `${input.jobId}:downgrade`;
+        const retry = await storeSteps.reserveBudget({
+          reservationId,
+          tenantId: input.tenantId,
+          amountUsd: downgrade.estimateUsd,
+          caps: input.budget.caps,
+          now: Date.now(),
         });
-        status.attempts.push({
-          providerId: target.providerId,
-          model: target.model,
-          outcome: 'ok',
-          attempts: call.attempt,
-        });
-        status.phase = 'completed';
-        const usage = call.completion.usage;
-        const result: AiJobResult = {
-          jobId: input.jobId,
-          completion: call.completion,
-          providerId: target.providerId,
-          model: target.model,
-          usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens },
-          costUsd: costOf(usage, target.price),
-          latencyMs: Math.max(0, Date.now() - Date.parse(input.acceptedAt)),
-          providerLatencyMs: call.latencyMs,
-          attempts: status.attempts,
-          cacheHit: false,
-          degraded: false,
-        };
-        recordOutcome('completed', target.providerId, result.costUsd);
-        return result;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const type = failureTypeOf(err);
-        const message = (err instanceof ActivityFailure && err.cause?.message) || (err as Error).message;
-        const attempt: AttemptRecord = {
-          providerId: target.providerId,
-          model: target.model,
-          outcome: type,
-          attempts: attemptsOf(err),
-          message,
-        };
-        status.attempts.push(attempt);
-        lastFailure = { type, message };
+        if (!retry.ok) throw budgetExceeded(`This job would exceed ${over}, even on the cheaper route.`);
+        targets = downgrade.targets;
+        downgraded = true;
+      } else if (input.budget.onExceeded === 'cache-only') {
+        const hit = input.cache ? await storeSteps.lookupCache({ key: input.cache.key }) : null;
+        if (hit) return finish(input, status, fromCache(hit.value), false);
+        throw cacheMiss(`This job would exceed ${over}, and the cache has no answer for it (policy "cache-only").`);
+      } else {
+        throw budgetExceeded(`This job would exceed ${over}.`);
       }
     }
+
+    // 3. Call, then settle the reservation whatever happens.
+    let outcome: Outcome;
+    try {
+      outcome = await call(input, targets, status);
+    } catch (err) {
+      await CancellationScope.nonCancellable(() => storeSteps.releaseBudget({ reservationId }));
+      throw err;
+    }
+    await storeSteps.commitBudget({ reservationId, actualUsd: outcome.chargedUsd ?? 0 });
+    return finish(input, status, outcome, downgraded);
   } catch (err) {
-    if (isCancellation(err)) recordOutcome('cancelled', status.providerId, null);
+    status.phase = 'failed';
+    recordOutcome(isCancellation(err) ? 'cancelled' : 'failed', status.providerId, null, false);
     throw err;
   }
+}
 
-  status.phase = 'failed';
-  recordOutcome('failed', status.providerId, null);
-  throw ApplicationFailure.create({
-    type: lastFailure?.type ?? FailureType.NotConfigured,
-    message: lastFailure
-      ? `All ${input.targets.length} target(s) failed; last: ${lastFailure.message}`
-      : 'The job has no targets to call',
-    nonRetryable: true,
-    details: [status.attempts],
-  });
+async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus): Promise<Outcome> {
+  status.phase = 'calling_provider';
+  const onTarget = (target: JobTarget) => {
+    status.providerId = target.providerId;
+    status.model = target.model;
+  };
+  if (input.cache) {
+    const first = targets[0];
+    if (first) onTarget(first);
+    let flight;
+    try {
+      flight = await flights.awaitFlight({
+        leaderJobId: input.jobId,
+        tenantId: input.tenantId,
+        request: input.request,
+        targets,
+        cache: input.cache,
+      });
+    } catch (err) {
+      // The flight's own failure (e.g. every target failed) becomes this job's failure, type and attempts included.
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+        const cause = err.cause;
+        throw ApplicationFailure.create({
+          type: cause.type ?? FailureType.ServerError,
+          message: cause.message,
+          nonRetryable: true,
+          details: cause.details ? [...cause.details] : [],
+        });
+      }
+      throw err;
+    }
+    const leader = flight.leaderJobId === input.jobId && !flight.fromCache;
+    status.attempts.push(...flight.attempts);
+    return {
+      response: flight.response,
+      usage: flight.usage,
+      chargedUsd: leader ? flight.costUsd : 0,
+      providerLatencyMs: flight.providerLatencyMs,
+      attempts: flight.attempts,
+      cacheHit: flight.fromCache,
+      coalesced: !leader && !flight.fromCache,
+    };
+  }
+  const { call: result, target, attempts } = await callChain(input.jobId, input.request, targets, onTarget);
+  status.attempts.push(...attempts);
+  return {
+    response: { completion: result.completion, providerId: target.providerId, model: target.model },
+    usage: result.completion.usage,
+    chargedUsd: costOf(result.completion.usage, target.price),
+    providerLatencyMs: result.latencyMs,
+    attempts,
+    cacheHit: false,
+    coalesced: false,
+  };
+}
+
+function fromCache(response: CachedResponse): Outcome {
+  return {
+    response,
+    usage: response.completion.usage,
+    chargedUsd: 0,
+    providerLatencyMs: 0,
+    attempts: [],
+    cacheHit: true,
+    coalesced: false,
+  };
+}
+
+function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgraded: boolean): AiJobResult {
+  status.phase = 'completed';
+  status.providerId = outcome.response.providerId;
+  status.model = outcome.response.model;
+  recordOutcome('completed', outcome.response.providerId, outcome.chargedUsd, outcome.cacheHit);
+  return {
+    jobId: input.jobId,
+    completion: outcome.response.completion,
+    providerId: outcome.response.providerId,
+    model: outcome.response.model,
+    usage: { inputTokens: outcome.usage.prompt_tokens, outputTokens: outcome.usage.completion_tokens },
+    costUsd: outcome.chargedUsd,
+    latencyMs: Math.max(0, Date.now() - Date.parse(input.acceptedAt)),
+    providerLatencyMs: outcome.providerLatencyMs,
+    attempts: outcome.attempts,
+    cacheHit: outcome.cacheHit,
+    coalesced: outcome.coalesced,
+    downgraded,
+    degraded: false,
+  };
+}
+
+function budgetExceeded(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.BudgetExceeded, message, nonRetryable: true });
+}
+
+function cacheMiss(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.CacheMiss, message, nonRetryable: true });
 }
 
 function recordOutcome(
   outcome: 'completed' | 'failed' | 'cancelled',
   providerId: string | undefined,
   cost: number | null,
+  cacheHit: boolean,
 ) {
   upsertSearchAttributes([
     { key: attributes.STATUS, value: outcome },
     ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),
     ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
-    { key: attributes.CACHE_HIT, value: false },
+    { key: attributes.CACHE_HIT, value: cacheHit },
     { key: attributes.DEGRADED, value: false },
   ]);
 }

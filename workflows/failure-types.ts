@@ -23,6 +23,10 @@ export const FailureType = {
   MalformedResponse: 'MALFORMED_RESPONSE',
   /** Switchyard has no usable configuration for what the job asked (unknown provider, missing key). Not retried. */
   NotConfigured: 'NOT_CONFIGURED',
+  /** The tenant's spending cap would be exceeded and its policy is to reject. */
+  BudgetExceeded: 'BUDGET_EXCEEDED',
+  /** The job may only be answered from the cache (mode `only`, or the `cache-only` budget policy) and nothing is cached. */
+  CacheMiss: 'CACHE_MISS',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -34,6 +38,8 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
   FailureType.ContentPolicy,
   FailureType.QuotaExhausted,
   FailureType.NotConfigured,
+  FailureType.BudgetExceeded,
+  FailureType.CacheMiss,
 ];
 
 /** True when `value` names one of Switchyard's failure types. */

@@ -1,5 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { ChatCompletion, ChatRequest, ProviderType } from './chat-types';
+import type { ChatCompletion, ChatRequest, ChatUsage, ProviderType } from './chat-types';
 import type { FailureType } from './failure-types';
 
 /** Default prefix of Switchyard's task queues; deployments sharing a namespace each pick their own. */
@@ -43,6 +43,38 @@ export interface AiJobInput {
   targets: JobTarget[];
   /** When the API accepted the job (ISO 8601), so latency includes queueing. */
   acceptedAt: string;
+  /** How this job uses the response cache; null when it is not cacheable or bypasses the cache. */
+  cache: CachePlan | null;
+  budget: BudgetPlan;
+  /** The job this one replays. */
+  replayOf?: string;
+}
+
+/** `default` reads and writes the cache; `refresh` only writes; `only` answers from the cache or fails. */
+export type CachePlanMode = 'default' | 'refresh' | 'only';
+
+export interface CachePlan {
+  /** Hash of the canonical request, scoped by tenant (or shared); also names the coalescing flight. */
+  key: string;
+  mode: CachePlanMode;
+  ttlSeconds: number;
+  staleSeconds: number;
+}
+
+export interface BudgetPlan {
+  caps: { dailyUsd?: number; monthlyUsd?: number };
+  /** Worst-case cost of the job: input estimate + max_tokens at the dearest target's prices. */
+  estimateUsd: number;
+  onExceeded: 'reject' | 'downgrade' | 'cache-only';
+  /** The cheaper chain `downgrade` switches to. */
+  downgrade?: { targets: JobTarget[]; estimateUsd: number };
+}
+
+/** What the response cache holds for one request. */
+export interface CachedResponse {
+  completion: ChatCompletion;
+  providerId: string;
+  model: string;
 }
 
 /** One call of a provider, as recorded in the job result. */
@@ -69,7 +101,37 @@ export interface AiJobResult {
   providerLatencyMs: number;
   attempts: AttemptRecord[];
   cacheHit: boolean;
+  /** True when an identical request in flight made the provider call and this job shared its answer. */
+  coalesced: boolean;
+  /** True when the budget policy switched the job to its cheaper route. */
+  downgraded: boolean;
   degraded: boolean;
+}
+
+/** Input of the coalescing flight: one provider call shared by every identical request in flight. */
+export interface FlightInput {
+  /** The job that started the flight; it alone is charged for the call. */
+  leaderJobId: string;
+  tenantId: string;
+  request: ChatRequest;
+  targets: JobTarget[];
+  cache: CachePlan;
+}
+
+export interface FlightResult {
+  leaderJobId: string;
+  response: CachedResponse;
+  usage: ChatUsage;
+  costUsd: number | null;
+  providerLatencyMs: number;
+  attempts: AttemptRecord[];
+  /** The flight found the answer in the cache and called no provider. */
+  fromCache: boolean;
+}
+
+/** Workflow id of the flight for a cache key: identical requests meet there. */
+export function flightWorkflowId(cacheKey: string): string {
+  return `flight-${cacheKey}`;
 }
 
 export type JobPhase = 'queued' | 'calling_provider' | 'completed' | 'failed';

@@ -3,21 +3,24 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
-import { apiKeyAuth } from './auth';
+import type { ApiServices } from './api-services';
+import { tenantAuth } from './auth';
 import { errorHandler, notFound, openAIErrorFormat } from './error-handler';
 import { JobService } from './job-service';
 import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { spendRouter } from './routes/spend';
 
 export interface AppDeps {
   client: Client;
   config: Config;
   logger: Logger;
+  services: Omit<ApiServices, 'close'>;
 }
 
 /** Builds the API (no `listen`, so tests can serve it on port 0). */
-export function createApp({ client, config, logger }: AppDeps): Express {
+export function createApp({ client, config, logger, services }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -25,10 +28,18 @@ export function createApp({ client, config, logger }: AppDeps): Express {
   app.use(healthRouter(client));
 
   const jobs = new JobService(client, config);
-  const auth = apiKeyAuth({ apiKey: config.api.apiKey });
+  const auth = tenantAuth(config);
   const json = express.json({ limit: config.api.bodyLimit });
-  app.use('/v1/chat/completions', openAIErrorFormat, auth, json, chatCompletionsRouter(jobs));
-  app.use('/v1/jobs', auth, json, jobsRouter(jobs));
+  const { cache, limiter, ledger } = services;
+  app.use(
+    '/v1/chat/completions',
+    openAIErrorFormat,
+    auth,
+    json,
+    chatCompletionsRouter({ jobs, limiter, cache, config, logger }),
+  );
+  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
+  app.use(spendRouter(config, ledger));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,15 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { hashApiKey, type Config, type TenantConfig } from '../config';
 import { HttpError } from './http-error';
-
-export interface ApiKeyAuthOptions {
-  /** The accepted key; null turns authentication off (only for local development). */
-  apiKey: string | null;
-  /** The tenant every request with this key acts as. */
-  tenantId?: string;
-}
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Reads the bearer key (`Authorization: Bearer …`, as the openai SDK sends it) or `x-api-key`. */
 function presentedKey(req: Request): string | undefined {
@@ -18,28 +9,50 @@ function presentedKey(req: Request): string | undefined {
   return req.get('x-api-key')?.trim();
 }
 
-/** Guards the API with a bearer key and records the caller's tenant in `res.locals.tenantId`. */
-export function apiKeyAuth({ apiKey, tenantId = 'default' }: ApiKeyAuthOptions) {
-  const expected = apiKey === null ? null : digest(apiKey);
-  return function authenticate(req: Request, res: Response, next: NextFunction): void {
-    if (expected) {
-      const key = presentedKey(req);
-      if (!key) {
-        throw new HttpError(401, 'missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
-      }
-      // Hashing first gives equal lengths, so the comparison takes the same time whatever the key.
-      if (!timingSafeEqual(digest(key), expected)) {
-        throw new HttpError(401, 'invalid_api_key', 'The API key is not valid.');
-      }
-    }
+function requireKey(req: Request): string {
+  const key = presentedKey(req);
+  if (!key) throw new HttpError(401, 'missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
+  return key;
+}
+
+/**
+ * Authenticates a tenant by API key and records it in `res.locals`. Keys are compared by their sha256
+ * hash, the only form the config holds.
+ */
+export function tenantAuth(config: Config) {
+  const tenantByKeyHash = new Map<string, string>();
+  for (const [id, tenant] of Object.entries(config.tenants)) {
+    for (const hash of tenant.apiKeys) tenantByKeyHash.set(hash, id);
+  }
+  return function authenticateTenant(req: Request, res: Response, next: NextFunction): void {
+    const tenantId = tenantByKeyHash.get(hashApiKey(requireKey(req)));
+    if (!tenantId) throw new HttpError(401, 'invalid_api_key', 'The API key is not valid.');
     res.locals.tenantId = tenantId;
     next();
   };
 }
 
-/** The authenticated caller's tenant. */
+/** Authenticates an operator for the admin endpoints. */
+export function adminAuth(config: Config) {
+  const hashes = new Set(config.adminKeyHashes);
+  return function authenticateAdmin(req: Request, _res: Response, next: NextFunction): void {
+    if (!hashes.has(hashApiKey(requireKey(req)))) {
+      throw new HttpError(403, 'admin_key_required', 'This endpoint needs an operator key (SWITCHYARD_ADMIN_KEY).');
+    }
+    next();
+  };
+}
+
+/** The authenticated caller's tenant id. */
 export function tenantOf(res: Response): string {
   const tenantId: unknown = res.locals.tenantId;
-  if (typeof tenantId !== 'string') throw new Error('tenantOf() called on a route without apiKeyAuth');
+  if (typeof tenantId !== 'string') throw new Error('tenantOf() called on a route without tenantAuth');
   return tenantId;
+}
+
+/** The authenticated caller's tenant settings. */
+export function tenantConfigOf(config: Config, res: Response): TenantConfig {
+  const tenant = config.tenants[tenantOf(res)];
+  if (!tenant) throw new Error(`tenant ${tenantOf(res)} vanished from the config`);
+  return tenant;
 }

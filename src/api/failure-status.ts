@@ -12,4 +12,6 @@ export const FAILURE_HTTP: Record<FailureType, { status: number; code: string }>
   [FailureType.ServerError]: { status: 502, code: 'provider_error' },
   [FailureType.MalformedResponse]: { status: 502, code: 'provider_malformed_response' },
   [FailureType.NotConfigured]: { status: 502, code: 'provider_not_configured' },
+  [FailureType.BudgetExceeded]: { status: 402, code: 'budget_exceeded' },
+  [FailureType.CacheMiss]: { status: 422, code: 'cache_miss' },
 };

@@ -6,13 +6,14 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ChatRequest } from '../../workflows/chat-types';
 import { FailureType, isFailureType } from '../../workflows/failure-types';
 import { aiJob } from '../../workflows/ai-job';
 import * as attributes from '../../workflows/search-attributes';
 import { jobsTaskQueue, statusQuery, type AiJobInput, type AiJobResult } from '../../workflows/shared';
-import { resolveTargets, UnknownModelError, type Config } from '../config';
+import { UnknownModelError, type Config } from '../config';
+import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
 import { FAILURE_HTTP } from './failure-status';
 import { HttpError } from './http-error';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
@@ -22,8 +23,11 @@ import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
 export interface SubmitJobInput {
   tenantId: string;
   request: ChatRequest;
+  /** From `planJob`: the chain, cache and budget decisions. */
+  plan: JobPlan;
   metadata?: Record<string, string>;
   idempotencyKey?: string;
+  replayOf?: string;
 }
 
 export interface SubmittedJob {
@@ -48,23 +52,29 @@ export class JobService {
     private readonly config: Config,
   ) {}
 
-  /** Starts the job's workflow, or finds the one an Idempotency-Key already started. */
-  async submit(input: SubmitJobInput): Promise<SubmittedJob> {
-    let targets;
+  /** Decides the job's chain, cache use and budget; a 400 for an unknown model or route. */
+  plan(tenantId: string, request: ChatRequest, cachePolicy?: RequestCachePolicy): JobPlan {
     try {
-      targets = resolveTargets(this.config, input.request.model);
+      return planJob(this.config, tenantId, request, cachePolicy);
     } catch (err) {
       if (err instanceof UnknownModelError) throw new HttpError(400, 'unknown_model', err.message, { param: 'model' });
       throw err;
     }
+  }
+
+  /** Starts the job's workflow, or finds the one an Idempotency-Key already started. */
+  async submit(input: SubmitJobInput): Promise<SubmittedJob> {
     const hash = requestHash({ request: input.request, metadata: input.metadata ?? {} });
     const jobId = input.idempotencyKey ? idempotentJobId(input.tenantId, input.idempotencyKey) : newJobId();
     const workflowInput: AiJobInput = {
       jobId,
       tenantId: input.tenantId,
       request: input.request,
-      targets,
+      targets: input.plan.targets,
       acceptedAt: new Date().toISOString(),
+      cache: input.plan.cache,
+      budget: input.plan.budget,
+      ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
     try {
       const handle = await this.control(() =>
@@ -79,6 +89,7 @@ export class JobService {
             { key: attributes.TENANT, value: input.tenantId },
             { key: attributes.MODEL, value: input.request.model },
             { key: attributes.STATUS, value: 'running' },
+            ...(input.replayOf ? [{ key: attributes.REPLAY_OF, value: input.replayOf }] : []),
           ],
           staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
         }),
@@ -126,9 +137,31 @@ export class JobService {
     return this.toView(handle, description);
   }
 
+  /**
+   * Starts a new job with the request of `jobId` (any state), linked to it by `SwitchyardReplayOf`. The
+   * replay is planned with today's config and skips the cache read (it refreshes the entry instead).
+   */
+  async replay(
+    jobId: string,
+    tenantId: string,
+    beforeStart: (request: ChatRequest, plan: JobPlan) => Promise<void>,
+  ): Promise<SubmittedJob> {
+    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    await this.describeOwned(handle, tenantId);
+    const history = await this.control(() => handle.fetchHistory());
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const original = payload ? defaultPayloadConverter.fromPayload<AiJobInput>(payload) : undefined;
+    if (!original?.request) {
+      throw new HttpError(409, 'job_not_replayable', `Job ${jobId} has no recorded request to replay.`);
+    }
+    const plan = this.plan(tenantId, original.request, { mode: original.cache ? 'refresh' : 'bypass' });
+    await beforeStart(original.request, plan);
+    return this.submit({ tenantId, request: original.request, plan, replayOf: jobId });
+  }
+
   /** Runs a job to completion for the synchronous endpoints; failures become HTTP errors. */
-  async run(tenantId: string, request: ChatRequest): Promise<AiJobResult> {
-    const { jobId, handle } = await this.submit({ tenantId, request });
+  async run(tenantId: string, request: ChatRequest, plan: JobPlan): Promise<AiJobResult> {
+    const { jobId, handle } = await this.submit({ tenantId, request, plan });
     const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
     try {
       return await this.client.connection.withDeadline(deadline, () => handle.result());

@@ -7,8 +7,10 @@ import { startApi } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.logLevel);
-  if (config.api.apiKey === null) {
-    throw new ConfigError(['SWITCHYARD_API_KEY: set the key clients must send as "Authorization: Bearer <key>"']);
+  if (Object.keys(config.tenants).length === 0) {
+    throw new ConfigError([
+      'SWITCHYARD_API_KEY: set the key clients must send as "Authorization: Bearer <key>", or declare tenants in the config file',
+    ]);
   }
   // Lazy, so the API starts (and answers /readyz with 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address });

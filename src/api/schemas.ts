@@ -22,6 +22,13 @@ const chatRequestFields = {
   user: z.string().max(256).optional(),
   n: z.literal(1, { message: 'only n = 1 is supported' }).optional(),
   stream: z.boolean().optional(),
+  /** Switchyard's own field: how this request uses the response cache (naming a mode opts it in). */
+  cache: z
+    .strictObject({
+      mode: z.enum(['default', 'bypass', 'refresh', 'only']).optional(),
+      ttlSeconds: z.number().int().min(0).max(31_536_000).optional(),
+    })
+    .optional(),
 };
 
 export const chatCompletionBodySchema = z.strictObject(chatRequestFields);

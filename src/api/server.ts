@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createApiServices } from './api-services';
 import { createApp, type AppDeps } from './app';
 
 export interface RunningApi {
@@ -10,9 +11,15 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Serves the API on `port` (0 = any free port) and resolves once it listens. */
-export function startApi(deps: AppDeps, port = deps.config.api.port, host = '0.0.0.0'): Promise<RunningApi> {
-  const app = createApp(deps);
+/** Serves the API on `port` (0 = any free port) and resolves once it listens; opens its stores unless given. */
+export async function startApi(
+  deps: Omit<AppDeps, 'services'> & Partial<Pick<AppDeps, 'services'>>,
+  port = deps.config.api.port,
+  host = '0.0.0.0',
+): Promise<RunningApi> {
+  const owned = deps.services ? null : await createApiServices(deps.config);
+  const services = deps.services ?? owned!;
+  const app = createApp({ ...deps, services });
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, (err?: Error) => {
       if (err) return reject(err);
@@ -23,11 +30,13 @@ export function startApi(deps: AppDeps, port = deps.config.api.port, host = '0.0
         url: `http://127.0.0.1:${address.port}`,
         port: address.port,
         server,
-        close: () =>
-          new Promise<void>((done) => {
+        close: async () => {
+          await new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();
-          }),
+          });
+          await owned?.close();
+        },
       });
     });
   });

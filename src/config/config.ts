@@ -1,5 +1,5 @@
 import type { ModelPrice } from '../../workflows/shared';
-import type { ProviderConfig, RouteConfig } from './schema';
+import type { ProviderConfig, RouteConfig, TenantConfig } from './schema';
 
 /** A model alias resolved to a provider and price. */
 export interface ResolvedModel {
@@ -12,8 +12,6 @@ export interface ResolvedModel {
 export interface Config {
   api: {
     port: number;
-    /** Bearer key guarding the API; null only when the caller chose to run without one. */
-    apiKey: string | null;
     bodyLimit: string;
     syncTimeoutSeconds: number;
   };
@@ -27,5 +25,12 @@ export interface Config {
   models: Record<string, ResolvedModel>;
   routes: Record<string, RouteConfig>;
   defaultRoute: string | null;
+  stores: { cacheUrl: string; countersUrl: string };
+  cache: { fastPath: boolean };
+  budgets: { defaultMaxTokens: number };
+  /** Tenants by id. Without a `tenants` section there is one, `default`, keyed by SWITCHYARD_API_KEY. */
+  tenants: Record<string, TenantConfig>;
+  /** sha256 hashes of operator keys (config `adminApiKeys` and SWITCHYARD_ADMIN_KEY). */
+  adminKeyHashes: string[];
   logLevel: string;
 }

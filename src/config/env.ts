@@ -10,6 +10,9 @@ const optionalUrl = optional(z.url({ message: 'must be an absolute URL' }));
 export const envSchema = z.object({
   SWITCHYARD_CONFIG: optionalText,
   SWITCHYARD_API_KEY: optionalText,
+  SWITCHYARD_ADMIN_KEY: optionalText,
+  CACHE_URL: optionalText,
+  COUNTERS_URL: optionalText,
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   TEMPORAL_ADDRESS: optionalText,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -7,7 +8,14 @@ import type { Config, ResolvedModel } from './config';
 import { ConfigError } from './config-error';
 import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
-import { configFileSchema, providerSchema, type ConfigFile, type ProviderConfig } from './schema';
+import {
+  configFileSchema,
+  providerSchema,
+  tenantSchema,
+  type ConfigFile,
+  type ProviderConfig,
+  type TenantConfig,
+} from './schema';
 import { resolveReference } from './resolve-targets';
 
 /** Models tried, in order, to make an implicit default route when the config names none. */
@@ -81,6 +89,17 @@ function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>,
   return models;
 }
 
+/** How API keys are kept in config and compared: never in clear. */
+export function hashApiKey(key: string): string {
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+function tenantsFrom(file: ConfigFile, env: Env): Record<string, TenantConfig> {
+  if (file.tenants && Object.keys(file.tenants).length > 0) return file.tenants;
+  if (!env.SWITCHYARD_API_KEY) return {};
+  return { default: tenantSchema.parse({ apiKeys: [hashApiKey(env.SWITCHYARD_API_KEY)] }) };
+}
+
 /**
  * Loads the configuration: the file named by `SWITCHYARD_CONFIG` (YAML or JSON, optional) plus
  * environment variables. Throws a `ConfigError` listing every problem, each naming its field.
@@ -105,7 +124,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const partial: Config = {
     api: {
       port: env.PORT ?? file.api?.port ?? 8080,
-      apiKey: env.SWITCHYARD_API_KEY ?? null,
       bodyLimit: file.api?.bodyLimit ?? '1mb',
       syncTimeoutSeconds: file.api?.syncTimeoutSeconds ?? 600,
     },
@@ -118,6 +136,17 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     models,
     routes,
     defaultRoute,
+    stores: {
+      cacheUrl: env.CACHE_URL ?? file.stores?.cacheUrl ?? 'sqlite://.data/cache.sqlite',
+      countersUrl: env.COUNTERS_URL ?? file.stores?.countersUrl ?? 'sqlite://.data/counters.sqlite',
+    },
+    cache: { fastPath: file.cache?.fastPath ?? true },
+    budgets: { defaultMaxTokens: file.budgets?.defaultMaxTokens ?? 1_024 },
+    tenants: tenantsFrom(file, env),
+    adminKeyHashes: [
+      ...(file.adminApiKeys ?? []),
+      ...(env.SWITCHYARD_ADMIN_KEY ? [hashApiKey(env.SWITCHYARD_ADMIN_KEY)] : []),
+    ],
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 
@@ -126,6 +155,22 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       const resolved = resolveReference(partial, reference);
       if ('problem' in resolved) problems.push(`routes.${name}.targets.${index}: ${resolved.problem}`);
     });
+  }
+  for (const [id, tenant] of Object.entries(partial.tenants)) {
+    const route = tenant.budget.downgradeRoute;
+    if (route && !routes[route]) {
+      problems.push(
+        `tenants.${id}.budget.downgradeRoute: unknown route "${route}"; routes: ${Object.keys(routes).join(', ') || 'none'}`,
+      );
+    }
+  }
+  const keyOwners = new Map<string, string>();
+  for (const [id, tenant] of Object.entries(partial.tenants)) {
+    for (const hash of tenant.apiKeys) {
+      const owner = keyOwners.get(hash);
+      if (owner) problems.push(`tenants.${id}.apiKeys: the same key is also a key of tenant "${owner}"`);
+      keyOwners.set(hash, id);
+    }
   }
   if (defaultRoute && !routes[defaultRoute]) {
     problems.push(`defaultRoute: unknown route "${defaultRoute}"; routes: ${Object.keys(routes).join(', ') || 'none'}`);

@@ -39,6 +39,50 @@ export const routeSchema = z.strictObject({
   targets: z.array(z.string().min(1)).min(1, 'a route needs at least one target'),
 });
 
+export const cacheModes = ['default', 'bypass', 'refresh', 'only'] as const;
+
+/** How a tenant's requests use the response cache. */
+export const tenantCacheSchema = z.strictObject({
+  /** `default` reads and writes; `bypass` neither; `refresh` writes only; `only` answers from the cache or fails. */
+  mode: z.enum(cacheModes).default('default'),
+  ttlSeconds: z.number().int().min(0).max(31_536_000).default(3_600),
+  /** How long an expired entry is kept as stale, for degraded answers when every provider fails. */
+  staleSeconds: z.number().int().min(0).max(31_536_000).default(86_400),
+  /** Cache requests with temperature > 0 (or unset) too; by default only deterministic requests are cached. */
+  cacheNonDeterministic: z.boolean().default(false),
+  /** Share entries with other tenants that also opt in. */
+  shareAcrossTenants: z.boolean().default(false),
+});
+
+const sha256Key = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'store API keys as "sha256:<hex digest>" (printf %s "$KEY" | sha256sum)');
+
+export const tenantSchema = z.strictObject({
+  apiKeys: z.array(sha256Key).min(1, 'a tenant needs at least one API key hash'),
+  limits: z
+    .strictObject({
+      requestsPerMinute: z.number().int().positive().optional(),
+      tokensPerMinute: z.number().int().positive().optional(),
+    })
+    .default({}),
+  budget: z
+    .strictObject({
+      dailyUsd: z.number().positive('a cap must be greater than 0').optional(),
+      monthlyUsd: z.number().positive('a cap must be greater than 0').optional(),
+      /** What happens to a request that would exceed a cap. */
+      onExceeded: z.enum(['reject', 'downgrade', 'cache-only']).default('reject'),
+      /** The cheaper route `downgrade` switches to. */
+      downgradeRoute: identifier.optional(),
+    })
+    .refine((b) => b.onExceeded !== 'downgrade' || b.downgradeRoute !== undefined, {
+      message: 'onExceeded "downgrade" needs a downgradeRoute',
+      path: ['downgradeRoute'],
+    })
+    .default({ onExceeded: 'reject' }),
+  cache: tenantCacheSchema.default(tenantCacheSchema.parse({})),
+});
+
 /** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
 export const configFileSchema = z.strictObject({
   api: z
@@ -67,9 +111,35 @@ export const configFileSchema = z.strictObject({
   models: z.record(z.string().min(1), modelSchema).optional(),
   routes: z.record(identifier, routeSchema).optional(),
   defaultRoute: identifier.optional(),
+  stores: z
+    .strictObject({
+      /** Response cache: `sqlite://path` (default `.data/cache.sqlite`) or `redis://host:port`. */
+      cacheUrl: z.string().min(1).optional(),
+      /** Budgets and rate-limit counters: `sqlite://path` (default `.data/counters.sqlite`) or `redis://…`. */
+      countersUrl: z.string().min(1).optional(),
+    })
+    .optional(),
+  cache: z
+    .strictObject({
+      /** Let the synchronous endpoint answer fresh cache hits without starting a workflow. */
+      fastPath: z.boolean().optional(),
+    })
+    .optional(),
+  budgets: z
+    .strictObject({
+      /** Output tokens assumed for the cost estimate of a request without max_tokens. */
+      defaultMaxTokens: z.number().int().positive().optional(),
+    })
+    .optional(),
+  tenants: z.record(identifier, tenantSchema).optional(),
+  /** Keys of operators (admin endpoints), as sha256 hashes. */
+  adminApiKeys: z.array(sha256Key).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
+export type CacheMode = (typeof cacheModes)[number];

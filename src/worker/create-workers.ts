@@ -1,12 +1,38 @@
+import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, ProviderClients } from '../../activities';
-import { jobsTaskQueue, providerTaskQueue } from '../../workflows/shared';
+import { jobsTaskQueue, providerTaskQueue, type CachedResponse } from '../../workflows/shared';
 import type { Config } from '../config';
+import { createBudgetLedger, createResponseCache, parseStoreUrl } from '../stores';
+import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
+
+export interface WorkerStores {
+  cache: ResponseCacheStore<CachedResponse>;
+  ledger: BudgetLedger;
+  close(): Promise<void>;
+}
+
+/** Opens the cache and the budget ledger the activities use, from the config's store URLs. */
+export async function openWorkerStores(config: Config): Promise<WorkerStores> {
+  const cache = await createResponseCache<CachedResponse>(parseStoreUrl('CACHE_URL', config.stores.cacheUrl));
+  const ledger = await createBudgetLedger(parseStoreUrl('COUNTERS_URL', config.stores.countersUrl));
+  return {
+    cache,
+    ledger,
+    async close() {
+      await ledger.close();
+      await cache.close();
+    },
+  };
+}
 
 export interface CreateWorkersOptions {
   config: Config;
   connection: NativeConnection;
+  /** Starts and joins coalescing flights. */
+  client: Client;
+  stores: Omit<WorkerStores, 'close'>;
   logger: Logger;
   /** A pre-built workflow bundle (tests build it once); the workflows are bundled from source otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -14,8 +40,9 @@ export interface CreateWorkersOptions {
 }
 
 /**
- * The workers of one process: one for the job workflows, and one per provider task queue for the
- * provider calls, each with the provider's server-enforced rate and local concurrency.
+ * The workers of one process: one for the job workflows (with the cache, budget and flight activities),
+ * and one per provider task queue for the provider calls, each with the provider's server-enforced rate
+ * and local concurrency.
  */
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
   const { config, connection, logger } = options;
@@ -25,20 +52,28 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       'No provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY, or add a "providers" section to the config file (SWITCHYARD_CONFIG).',
     );
   }
+  const jobsQueue = jobsTaskQueue(config.temporal.taskQueuePrefix);
   const activities = createActivities({
     clients: new ProviderClients(config.providers, options.env),
     logger: logger.child({ part: 'activities' }),
+    cache: options.stores.cache,
+    ledger: options.stores.ledger,
+    client: options.client,
+    jobsTaskQueue: jobsQueue,
   });
 
   const jobsWorker = Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: jobsTaskQueue(config.temporal.taskQueuePrefix),
+    taskQueue: jobsQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../../workflows') }),
+    activities,
     maxConcurrentWorkflowTaskExecutions: 40,
     maxCachedWorkflows: 2_000,
+    // Jobs waiting on a shared flight each hold an activity slot while they wait.
+    maxConcurrentActivityTaskExecutions: 1_000,
   });
 
   const providerWorkers = providerIds.map((id) => {

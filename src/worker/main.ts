@@ -1,8 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../telemetry/logger';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
-import { createWorkers } from './create-workers';
+import { createWorkers, openWorkerStores } from './create-workers';
 
 /** Worker process: runs until SIGINT/SIGTERM, then lets in-flight tasks finish before exiting. */
 async function main(): Promise<void> {
@@ -11,8 +12,11 @@ async function main(): Promise<void> {
   // The SDK's runtime must be installed before the first connection.
   installTemporalRuntime(logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const stores = await openWorkerStores(config);
   try {
-    const workers = await createWorkers({ config, connection, logger });
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const workers = await createWorkers({ config, connection, client, stores, logger });
     logger.info(
       {
         temporal: config.temporal.address,
@@ -25,6 +29,8 @@ async function main(): Promise<void> {
     await Promise.all(workers.map((worker) => worker.run()));
     logger.info('worker stopped');
   } finally {
+    await stores.close();
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
 import { createLogger } from '../../src/telemetry/logger';
-import { createWorkers } from '../../src/worker/create-workers';
+import { createWorkers, openWorkerStores, type WorkerStores } from '../../src/worker/create-workers';
 
 export const TEST_API_KEY = 'sk-switchyard-test';
 
@@ -46,11 +49,14 @@ const silentBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
-/** Environment pointing every provider at the mock and isolating this file's task queues. */
+/** Environment pointing every provider at the mock and isolating this file's task queues and stores. */
 export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: the jest global setup starts the dev server');
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-test-'));
   return {
+    CACHE_URL: `sqlite://${join(dataDir, 'cache.sqlite')}`,
+    COUNTERS_URL: `sqlite://${join(dataDir, 'counters.sqlite')}`,
     TEMPORAL_ADDRESS: address,
     SWITCHYARD_TASK_QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
     SWITCHYARD_API_KEY: TEST_API_KEY,
@@ -89,11 +95,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
   let workerConnection: NativeConnection | undefined;
+  let stores: WorkerStores | undefined;
   if (options.worker !== false) {
     workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+    stores = await openWorkerStores(config);
     workers = await createWorkers({
       config,
       connection: workerConnection,
+      client,
+      stores,
       logger,
       workflowBundle: await workflowBundle(),
       env,
@@ -114,6 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await workerConnection?.close();
+      await stores?.close();
       await connection.close();
       await mock.close();
     },

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { resolveTargets } from '../../src/config';
+import { planJob } from '../../src/api/job-plan';
 import { aiJob } from '../../workflows/ai-job';
 import { FailureType } from '../../workflows/failure-types';
 import * as attributes from '../../workflows/search-attributes';
@@ -20,12 +20,20 @@ afterAll(async () => {
 function jobInput(text: string, model = 'gpt-4o-mini', maxTokens?: number): AiJobInput {
   sequence += 1;
   const jobId = `job_wf${Date.now().toString(36)}${sequence}`;
+  const request = {
+    model,
+    messages: [{ role: 'user' as const, content: text }],
+    ...(maxTokens ? { max_tokens: maxTokens } : {}),
+  };
+  const plan = planJob(harness.config, 'default', request);
   return {
     jobId,
     tenantId: 'default',
-    request: { model, messages: [{ role: 'user', content: text }], ...(maxTokens ? { max_tokens: maxTokens } : {}) },
-    targets: resolveTargets(harness.config, model),
+    request,
+    targets: plan.targets,
     acceptedAt: new Date().toISOString(),
+    cache: plan.cache,
+    budget: plan.budget,
   };
 }
 

@@ -1,15 +1,29 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { CachedResponse } from '../../../workflows/shared';
+import type { Config } from '../../config';
+import type { ResponseCacheStore } from '../../stores/types';
 import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
+import type { TenantRateLimiter } from '../rate-limits';
 import { chatCompletionBodySchema, toChatRequest } from '../schemas';
 import { validate } from '../validate';
+
+export interface ChatCompletionsDeps {
+  jobs: JobService;
+  limiter: TenantRateLimiter;
+  cache: ResponseCacheStore<CachedResponse>;
+  config: Config;
+  logger: Logger;
+}
 
 /**
  * OpenAI-compatible chat completions: a durable job run synchronously. The body that comes back is the
  * provider's completion in OpenAI's shape, so the official SDKs work by changing only the base URL.
+ * A fresh cache hit is answered here without starting a workflow (the fast path).
  */
-export function chatCompletionsRouter(jobs: JobService): Router {
+export function chatCompletionsRouter({ jobs, limiter, cache, config, logger }: ChatCompletionsDeps): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const body = validate(chatCompletionBodySchema, req.body);
@@ -18,8 +32,26 @@ export function chatCompletionsRouter(jobs: JobService): Router {
         param: 'stream',
       });
     }
-    const result = await jobs.run(tenantOf(res), toChatRequest(body));
+    const tenantId = tenantOf(res);
+    const request = toChatRequest(body);
+    const plan = jobs.plan(tenantId, request, body.cache);
+    await limiter.consume(tenantId, plan.tokenEstimate);
+
+    if (config.cache.fastPath && plan.cache && plan.cache.mode !== 'refresh') {
+      const hit = await cache.get(plan.cache.key);
+      if (hit && !hit.stale) {
+        logger.info({ tenantId, model: request.model, provider: hit.value.providerId }, 'cache fast-path hit');
+        res.setHeader('x-switchyard-cache', 'hit');
+        res.setHeader('x-switchyard-provider', `${hit.value.providerId}:${hit.value.model}`);
+        res.setHeader('x-switchyard-cost-usd', '0');
+        res.json(hit.value.completion);
+        return;
+      }
+    }
+
+    const result = await jobs.run(tenantId, request, plan);
     res.setHeader('x-switchyard-job-id', result.jobId);
+    res.setHeader('x-switchyard-cache', result.cacheHit ? 'hit' : result.coalesced ? 'coalesced' : 'miss');
     res.setHeader('x-switchyard-provider', `${result.providerId}:${result.model}`);
     if (result.costUsd !== null) res.setHeader('x-switchyard-cost-usd', String(result.costUsd));
     res.json(result.completion);

@@ -2,13 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
+import type { TenantRateLimiter } from '../rate-limits';
 import { jobBodySchema, jobIdSchema, toChatRequest, waitQuerySchema } from '../schemas';
 import { validate } from '../validate';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel. */
-export function jobsRouter(jobs: JobService): Router {
+/** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. */
+export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -18,12 +19,11 @@ export function jobsRouter(jobs: JobService): Router {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
     }
-    const { jobId, existing } = await jobs.submit({
-      tenantId: tenantOf(res),
-      request: toChatRequest(body),
-      metadata: body.metadata,
-      idempotencyKey,
-    });
+    const tenantId = tenantOf(res);
+    const request = toChatRequest(body);
+    const plan = jobs.plan(tenantId, request, body.cache);
+    await limiter.consume(tenantId, plan.tokenEstimate);
+    const { jobId, existing } = await jobs.submit({ tenantId, request, plan, metadata: body.metadata, idempotencyKey });
     if (existing) res.setHeader('idempotent-replayed', 'true');
     res
       .status(202)
@@ -44,6 +44,22 @@ export function jobsRouter(jobs: JobService): Router {
   };
   router.post('/:id/cancel', cancel);
   router.delete('/:id', cancel);
+
+  router.post('/:id/replay', async (req, res) => {
+    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
+    const tenantId = tenantOf(res);
+    const replay = await jobs.replay(jobId, tenantId, (request, plan) => limiter.consume(tenantId, plan.tokenEstimate));
+    res
+      .status(202)
+      .location(`/v1/jobs/${replay.jobId}`)
+      .json({
+        id: replay.jobId,
+        object: 'job',
+        status: 'running',
+        replay_of: jobId,
+        links: { self: `/v1/jobs/${replay.jobId}` },
+      });
+  });
 
   return router;
 }

@@ -1,0 +1,47 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { FailureType } from '../workflows/failure-types';
+import { providerFlight } from '../workflows/provider-flight';
+import { flightWorkflowId, type FlightInput, type FlightResult } from '../workflows/shared';
+
+export interface AwaitFlightDeps {
+  client: Client;
+  /** Task queue the flight workflows run on (the jobs queue). */
+  jobsTaskQueue: string;
+}
+
+const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/**
+ * Joins the flight for the job's cache key — starting it if none is running (USE_EXISTING) — and waits
+ * for its answer. A retry after a worker crash joins the same flight again, so no call is repeated.
+ */
+export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Promise<FlightResult> {
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    const handle = await deps.client.workflow.start(providerFlight, {
+      workflowId: flightWorkflowId(input.cache.key),
+      taskQueue: deps.jobsTaskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A finished flight's answer is in the cache; a new flight with the same key finds it there.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `shared call for ${input.leaderJobId}`,
+    });
+    return await deps.client.connection.withAbortSignal(context.cancellationSignal, () => handle.result());
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({
+        type: err.cause.type ?? FailureType.ServerError,
+        message: err.cause.message,
+        nonRetryable: true,
+        details: err.cause.details ? [...err.cause.details] : [],
+      });
+    }
+    throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,31 @@
+import type { Config } from '../config';
+import { createBudgetLedger, createResponseCache } from '../stores';
+import { parseStoreUrl } from '../stores/store-url';
+import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
+import type { CachedResponse } from '../../workflows/shared';
+import { createTenantRateLimiter, type TenantRateLimiter } from './rate-limits';
+
+/** The stores the API reads directly: the cache (fast path), the ledger (spend) and the rate limits. */
+export interface ApiServices {
+  cache: ResponseCacheStore<CachedResponse>;
+  ledger: BudgetLedger;
+  limiter: TenantRateLimiter;
+  close(): Promise<void>;
+}
+
+/** Opens the API's stores from the config's store URLs. */
+export async function createApiServices(config: Config): Promise<ApiServices> {
+  const cache = await createResponseCache<CachedResponse>(parseStoreUrl('CACHE_URL', config.stores.cacheUrl));
+  const ledger = await createBudgetLedger(parseStoreUrl('COUNTERS_URL', config.stores.countersUrl));
+  const limiter = await createTenantRateLimiter(config);
+  return {
+    cache,
+    ledger,
+    limiter,
+    async close() {
+      await limiter.close();
+      await ledger.close();
+      await cache.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { Config } from '../../config';
+import type { BudgetLedger } from '../../stores/types';
+import { adminAuth, tenantAuth, tenantOf } from '../auth';
+import { HttpError } from '../http-error';
+
+/** `GET /v1/spend`: the caller's spend today and this month against its caps; operators read any tenant's. */
+export function spendRouter(config: Config, ledger: BudgetLedger): Router {
+  const router = Router();
+  const report = async (tenantId: string) => {
+    const tenant = config.tenants[tenantId];
+    if (!tenant) throw new HttpError(404, 'tenant_not_found', `No tenant ${tenantId}.`);
+    const { dailyUsd, monthlyUsd } = tenant.budget;
+    return ledger.spend(
+      tenantId,
+      { ...(dailyUsd !== undefined ? { dailyUsd } : {}), ...(monthlyUsd !== undefined ? { monthlyUsd } : {}) },
+      Date.now(),
+    );
+  };
+  router.get('/v1/spend', tenantAuth(config), async (_req, res) => {
+    res.json(await report(tenantOf(res)));
+  });
+  router.get('/v1/admin/tenants/:tenant/spend', adminAuth(config), async (req, res) => {
+    res.json(await report(String(req.params.tenant)));
+  });
+  return router;
+}

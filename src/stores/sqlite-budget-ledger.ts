@@ -1,0 +1,204 @@
+import type Database from 'better-sqlite3';
+import { microsToUsd, usdToMicros, utcPeriods, type UtcPeriods } from './ledger-units';
+import type { SharedSqliteDatabase } from './sqlite-database';
+import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
+import { settle } from './settle';
+
+type ReservationState = 'reserved' | 'committed' | 'released';
+
+interface Reservation {
+  tenant_id: string;
+  day: string;
+  month: string;
+  amount_micros: number;
+  state: ReservationState;
+}
+
+interface Totals {
+  committed_micros: number;
+  reserved_micros: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS budget_reservations (
+  job_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  month TEXT NOT NULL,
+  amount_micros INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('reserved', 'committed', 'released')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS budget_totals (
+  tenant_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  committed_micros INTEGER NOT NULL DEFAULT 0,
+  reserved_micros INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, period)
+) WITHOUT ROWID;
+`;
+
+/**
+ * The budget ledger in SQLite. Each reservation is a row keyed by job id; running totals per tenant and
+ * period (a `2026-11-26` day or a `2026-11` month) are kept beside them in the same transactions, so a
+ * reserve reads two rows instead of summing a period's history.
+ *
+ * Every write is one `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading the
+ * totals, so two processes can never both read the same "used" and both pass a cap.
+ *
+ * Transitions, all idempotent by job id: reserved → committed (amount becomes the real cost) and
+ * reserved → released (amount leaves the totals). Committed and released are final: a commit after a
+ * release is ignored, because the release already told the tenant the money was not spent, and the cost
+ * of a job that was given up on is not charged after the fact. A commit or release of an unknown job is a
+ * no-op: without its reservation there is no tenant or period to charge.
+ */
+export class SqliteBudgetLedger implements BudgetLedger {
+  private readonly reserveTx: (request: ReserveRequest) => ReserveOutcome;
+  private readonly commitTx: (jobId: string, actualMicros: number) => void;
+  private readonly releaseTx: (jobId: string) => void;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  constructor(private readonly database: SharedSqliteDatabase) {
+    const { db } = database;
+    db.exec(SCHEMA);
+    const statements = prepare(db);
+    this.statements = statements;
+
+    const reserve = db.transaction((request: ReserveRequest): ReserveOutcome => {
+      const existing = statements.reservation.get(request.jobId);
+      // Retries of the reserving activity land here: answer as the first call did, without charging again.
+      if (existing) return { ok: true, reservedUsd: microsToUsd(existing.amount_micros) };
+      const { tenantId, day, month, amount } = request;
+      const refused =
+        checkCap('daily', request.dailyCap, used(statements.totals.get(tenantId, day)), amount) ??
+        checkCap('monthly', request.monthlyCap, used(statements.totals.get(tenantId, month)), amount);
+      if (refused) return refused;
+      statements.insertReservation.run(request.jobId, tenantId, day, month, amount, request.now, request.now);
+      statements.addTotals.run(tenantId, day, 0, amount);
+      statements.addTotals.run(tenantId, month, 0, amount);
+      return { ok: true, reservedUsd: microsToUsd(amount) };
+    });
+    this.reserveTx = (request) => reserve.immediate(request);
+
+    const commit = db.transaction((jobId: string, actual: number) => {
+      const job = statements.reservation.get(jobId);
+      if (job?.state !== 'reserved') return;
+      statements.setState.run('committed', actual, Date.now(), jobId);
+      statements.addTotals.run(job.tenant_id, job.day, actual, -job.amount_micros);
+      statements.addTotals.run(job.tenant_id, job.month, actual, -job.amount_micros);
+    });
+    this.commitTx = (jobId, actual) => commit.immediate(jobId, actual);
+
+    const release = db.transaction((jobId: string) => {
+      const job = statements.reservation.get(jobId);
+      if (job?.state !== 'reserved') return;
+      statements.setState.run('released', job.amount_micros, Date.now(), jobId);
+      statements.addTotals.run(job.tenant_id, job.day, 0, -job.amount_micros);
+      statements.addTotals.run(job.tenant_id, job.month, 0, -job.amount_micros);
+    });
+    this.releaseTx = (jobId) => release.immediate(jobId);
+  }
+
+  reserve(input: ReserveInput): Promise<ReserveOutcome> {
+    // Validated before the transaction, so bad input never takes the file's write lock.
+    return settle(() => this.reserveTx(toRequest(input)));
+  }
+
+  commit(jobId: string, actualUsd: number): Promise<void> {
+    return settle(() => this.commitTx(jobId, usdToMicros('actualUsd', actualUsd)));
+  }
+
+  release(jobId: string): Promise<void> {
+    return settle(() => this.releaseTx(jobId));
+  }
+
+  spend(tenantId: string, caps: SpendCaps, now: number): Promise<TenantSpend> {
+    return settle(() => {
+      const { day, month } = utcPeriods(now);
+      const period = (name: string, capUsd: number | undefined): PeriodSpend => {
+        const totals = this.statements.totals.get(tenantId, name);
+        return {
+          period: name,
+          committedUsd: microsToUsd(totals?.committed_micros ?? 0),
+          reservedUsd: microsToUsd(totals?.reserved_micros ?? 0),
+          capUsd: capUsd ?? null,
+        };
+      };
+      return { tenantId, daily: period(day, caps.dailyUsd), monthly: period(month, caps.monthlyUsd) };
+    });
+  }
+
+  close(): Promise<void> {
+    this.database.release();
+    return Promise.resolve();
+  }
+}
+
+/** A reserve with its amounts in micro-dollars and its periods resolved. */
+interface ReserveRequest extends UtcPeriods {
+  jobId: string;
+  tenantId: string;
+  amount: number;
+  dailyCap: Cap | undefined;
+  monthlyCap: Cap | undefined;
+  now: number;
+}
+
+interface Cap {
+  usd: number;
+  micros: number;
+}
+
+function toRequest(input: ReserveInput): ReserveRequest {
+  const cap = (name: string, usd: number | undefined) =>
+    usd === undefined ? undefined : { usd, micros: usdToMicros(name, usd) };
+  return {
+    jobId: input.jobId,
+    tenantId: input.tenantId,
+    amount: usdToMicros('amountUsd', input.amountUsd),
+    dailyCap: cap('caps.dailyUsd', input.caps.dailyUsd),
+    monthlyCap: cap('caps.monthlyUsd', input.caps.monthlyUsd),
+    now: input.now,
+    ...utcPeriods(input.now),
+  };
+}
+
+function used(totals: Totals | undefined): number {
+  return totals ? totals.committed_micros + totals.reserved_micros : 0;
+}
+
+/** The refusal when `amount` on top of `usedMicros` would pass the cap; undefined when it fits or there is none. */
+function checkCap(
+  period: 'daily' | 'monthly',
+  cap: Cap | undefined,
+  usedMicros: number,
+  amount: number,
+): ReserveOutcome | undefined {
+  if (!cap || usedMicros + amount <= cap.micros) return undefined;
+  return { ok: false, period, capUsd: cap.usd, usedUsd: microsToUsd(usedMicros) };
+}
+
+function prepare(db: Database.Database) {
+  return {
+    reservation: db.prepare<[string], Reservation>(
+      'SELECT tenant_id, day, month, amount_micros, state FROM budget_reservations WHERE job_id = ?',
+    ),
+    totals: db.prepare<[string, string], Totals>(
+      'SELECT committed_micros, reserved_micros FROM budget_totals WHERE tenant_id = ? AND period = ?',
+    ),
+    insertReservation: db.prepare<[string, string, string, string, number, number, number]>(
+      `INSERT INTO budget_reservations (job_id, tenant_id, day, month, amount_micros, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)`,
+    ),
+    setState: db.prepare<[ReservationState, number, number, string]>(
+      'UPDATE budget_reservations SET state = ?, amount_micros = ?, updated_at = ? WHERE job_id = ?',
+    ),
+    addTotals: db.prepare<[string, string, number, number]>(
+      `INSERT INTO budget_totals (tenant_id, period, committed_micros, reserved_micros) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant_id, period) DO UPDATE SET
+         committed_micros = committed_micros + excluded.committed_micros,
+         reserved_micros = reserved_micros + excluded.reserved_micros`,
+    ),
+  };
+}
