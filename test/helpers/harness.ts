@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
-import { loadConfig, type Config } from '../../src/config';
+import { hashApiKey, loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
 import { createLogger } from '../../src/telemetry/logger';
 import { createWorkers, openWorkerStores, type WorkerStores } from '../../src/worker/create-workers';
@@ -18,8 +18,27 @@ export interface HarnessOptions {
   /** Serve the API over HTTP on a free port (default false). */
   api?: boolean;
   mock?: Partial<MockBehavior>;
-  /** Extra environment for the config (e.g. SWITCHYARD_CONFIG). */
+  /** Extra environment for the config (e.g. CACHE_URL). */
   env?: Record<string, string>;
+  /** A config file's contents (tenants, models, routes…), written to a temp file for SWITCHYARD_CONFIG. */
+  config?: Record<string, unknown>;
+}
+
+/** The API key of test tenant `id` (see `tenant()`). */
+export function tenantKey(id: string): string {
+  return `sk-test-${id}`;
+}
+
+/** A tenant config entry whose key is `tenantKey(id)`, with the given extra settings. */
+export function tenant(id: string, settings: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiKeys: [hashApiKey(tenantKey(id))], ...settings };
+}
+
+/** Writes a config file and returns the environment entry pointing at it. */
+export function configFileEnv(contents: Record<string, unknown>): Record<string, string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), 'switchyard.json');
+  writeFileSync(path, JSON.stringify(contents));
+  return { SWITCHYARD_CONFIG: path };
 }
 
 export interface Harness {
@@ -86,7 +105,7 @@ function quietTemporalRuntime(): void {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   quietTemporalRuntime();
   const mock = await startMockProvider({ port: 0, ...options.mock });
-  const env = harnessEnv(mock.url, options.env);
+  const env = harnessEnv(mock.url, { ...(options.config ? configFileEnv(options.config) : {}), ...options.env });
   const config = loadConfig(env);
   const logger = createLogger('test', env.LOG_LEVEL);
   const connection = await Connection.connect({ address: config.temporal.address });

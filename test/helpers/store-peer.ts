@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createBudgetLedger, createResponseCache, type SpendCaps, type StoreUrl } from '../../src/stores';
+import {
+  createBudgetLedger,
+  createResponseCache,
+  type ReserveOutcome,
+  type SpendCaps,
+  type StoreUrl,
+} from '../../src/stores';
 
 /**
  * A store client in another process, to show that the stores hold across processes. The test starts
@@ -25,7 +31,8 @@ export type PeerCommand =
 export interface StorePeer {
   /** Resolves when the peer has opened its store. */
   ready: Promise<void>;
-  go(): void;
+  /** Starts the peer's work at `startAt` (epoch ms; default now), so peers told together start together. */
+  go(startAt?: number): void;
   /** The peer's JSON result; rejects when the process fails. */
   result: Promise<unknown>;
 }
@@ -59,8 +66,8 @@ export function startPeer(command: PeerCommand): StorePeer {
   return {
     ready,
     result,
-    go: () => {
-      child.stdin.end('go\n');
+    go: (startAt = Date.now()) => {
+      child.stdin.end(`go ${startAt}\n`);
     },
   };
 }
@@ -68,15 +75,27 @@ export function startPeer(command: PeerCommand): StorePeer {
 async function run(command: PeerCommand): Promise<unknown> {
   const waitForGo = async () => {
     process.stdout.write('ready\n');
-    for await (const line of createInterface({ input: process.stdin })) if (line === 'go') return;
+    let startAt = 0;
+    for await (const line of createInterface({ input: process.stdin })) {
+      const [word, at] = line.split(' ');
+      if (word !== 'go') continue;
+      startAt = Number(at);
+      break;
+    }
+    if (startAt - Date.now() > 20) await new Promise((r) => setTimeout(r, startAt - Date.now() - 20));
+    // The last milliseconds are waited out exactly, since timers are only as precise as the event loop.
+    while (Date.now() < startAt);
   };
   switch (command.op) {
     case 'reserve-burst': {
       const ledger = await createBudgetLedger(command.url);
       try {
         await waitForGo();
-        const outcomes = await Promise.all(
-          Array.from({ length: command.count }, (_, i) =>
+        // One reserve per turn of the event loop, as separate requests would arrive: the other process gets
+        // its chances in between, instead of this one taking every write lock in a row.
+        const pending: Array<Promise<ReserveOutcome>> = [];
+        for (let i = 0; i < command.count; i++) {
+          pending.push(
             ledger.reserve({
               jobId: `${command.jobPrefix}-${i}`,
               tenantId: command.tenantId,
@@ -84,8 +103,10 @@ async function run(command: PeerCommand): Promise<unknown> {
               caps: command.caps,
               now: command.now,
             }),
-          ),
-        );
+          );
+          await new Promise((r) => setImmediate(r));
+        }
+        const outcomes = await Promise.all(pending);
         return { ok: outcomes.filter((o) => o.ok).length, refused: outcomes.filter((o) => !o.ok).length };
       } finally {
         await ledger.close();
