@@ -79,7 +79,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
       statements.addTotals.run(tenantId, month, 0, amount);
       return { ok: true, reservedUsd: microsToUsd(amount) };
     });
-    this.reserveTx = (request) => reserve.deferred(request);
+    this.reserveTx = (request) => reserve.immediate(request);
 
     const commit = db.transaction((jobId: string, actual: number) => {
       const job = statements.reservation.get(jobId);

@@ -58,6 +58,9 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker']) {
       expect(services[name]?.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
       expect(services[name]?.environment?.OPENAI_BASE_URL).toContain('mock-provider:8090/openai/v1');
+      // Containers share no files, so the counters must be in Redis for budgets to hold across replicas.
+      expect(services[name]?.environment?.COUNTERS_URL).toMatch(/^redis:\/\/redis:6379/);
+      expect(services[name]?.environment?.CACHE_URL).toMatch(/^redis:\/\/redis:6379/);
     }
     expect(services['mock-provider']?.environment?.MOCK_PROVIDER_PORT).toBe('8090');
   });
