@@ -105,10 +105,6 @@ export class RedisBudgetLedger implements BudgetLedger {
     const amount = usdToMicros('amountUsd', input.amountUsd);
     const cap = (name: string, usd: number | undefined) => (usd === undefined ? -1 : usdToMicros(name, usd));
     const { day, month } = utcPeriods(input.now);
-    const [c, r] = await this.redis.client.hmGet(this.totalsKey(input.tenantId, day), ['committed', 'reserved']);
-    const u = Number(c ?? 0) + Number(r ?? 0);
-    if (input.caps.dailyUsd !== undefined && u + amount > usdToMicros('x', input.caps.dailyUsd))
-      return { ok: false, period: 'daily', capUsd: input.caps.dailyUsd, usedUsd: microsToUsd(u) };
     const reply = await RESERVE.run(
       this.redis.client,
       [this.jobKey(input.jobId), this.totalsKey(input.tenantId, day), this.totalsKey(input.tenantId, month)],
@@ -117,7 +113,7 @@ export class RedisBudgetLedger implements BudgetLedger {
         day,
         month,
         String(amount),
-        '-1',
+        String(cap('caps.dailyUsd', input.caps.dailyUsd)),
         String(cap('caps.monthlyUsd', input.caps.monthlyUsd)),
         this.jobTtl,
         this.totalsTtl,
