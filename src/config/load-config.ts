@@ -16,6 +16,7 @@ import {
   type ProviderConfig,
   type TenantConfig,
 } from './schema';
+import { parseStoreUrl, StoreUrlError } from '../stores/store-url';
 import { resolveReference } from './resolve-targets';
 
 /** Models tried, in order, to make an implicit default route when the config names none. */
@@ -162,6 +163,17 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       problems.push(
         `tenants.${id}.budget.downgradeRoute: unknown route "${route}"; routes: ${Object.keys(routes).join(', ') || 'none'}`,
       );
+    }
+  }
+  for (const [variable, value] of [
+    ['CACHE_URL (stores.cacheUrl)', partial.stores.cacheUrl],
+    ['COUNTERS_URL (stores.countersUrl)', partial.stores.countersUrl],
+  ] as const) {
+    try {
+      parseStoreUrl(variable, value);
+    } catch (err) {
+      if (!(err instanceof StoreUrlError)) throw err;
+      problems.push(err.message);
     }
   }
   const keyOwners = new Map<string, string>();
