@@ -27,7 +27,7 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
   const limited = Object.entries(config.tenants).filter(
     ([, t]) => t.limits.requestsPerMinute !== undefined || t.limits.tokensPerMinute !== undefined,
   );
-  if (limited.length === 0) return { consume: async () => undefined, close: async () => undefined };
+  if (limited.length === 0) return { consume: () => Promise.resolve(), close: () => Promise.resolve() };
 
   const url = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
   let build: (keyPrefix: string, points: number) => RateLimiterAbstract;

@@ -142,7 +142,9 @@ describe.each(kinds)('the response cache on %s', (_kind, url) => {
     const reader = startPeer({ op: 'cache-get', url: url(), key });
     await reader.ready;
     reader.go();
-    await expect(reader.result).resolves.toEqual({ lookup: { value: answer, storedAt: expect.any(Number), stale: false } });
+    await expect(reader.result).resolves.toEqual({
+      lookup: { value: answer, storedAt: expect.any(Number), stale: false },
+    });
     await expect(cache.get(key)).resolves.toMatchObject({ value: answer, stale: false });
   }, 30_000);
 });
