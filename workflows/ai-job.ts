@@ -57,56 +57,70 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
       if (input.cache.mode === 'only') throw cacheMiss('the cache has no answer for this request (cache mode "only")');
     }
 
-    // 2. Reserve the worst-case cost; over a cap, the tenant's policy decides.
-    let targets = input.targets;
-    let reservationId = input.jobId;
-    let downgraded = false;
-    const reserved = await storeSteps.reserveBudget({
-      reservationId,
-      tenantId: input.tenantId,
-      amountUsd: input.budget.estimateUsd,
-      caps: input.budget.caps,
-      now: Date.now(),
-    });
-    if (!reserved.ok) {
-      const over = `the ${reserved.period} cap of $${reserved.capUsd.toFixed(2)} (already used: $${reserved.usedUsd.toFixed(4)})`;
-      const downgrade = input.budget.downgrade;
-      if (input.budget.onExceeded === 'downgrade' && downgrade) {
-        reservationId = `${input.jobId}:downgrade`;
-        const retry = await storeSteps.reserveBudget({
-          reservationId,
-          tenantId: input.tenantId,
-          amountUsd: downgrade.estimateUsd,
-          caps: input.budget.caps,
-          now: Date.now(),
-        });
-        if (!retry.ok) throw budgetExceeded(`This job would exceed ${over}, even on the cheaper route.`);
-        targets = downgrade.targets;
-        downgraded = true;
-      } else if (input.budget.onExceeded === 'cache-only') {
-        const hit = input.cache ? await storeSteps.lookupCache({ key: input.cache.key }) : null;
-        if (hit) return finish(input, status, fromCache(hit.value), false);
-        throw cacheMiss(`This job would exceed ${over}, and the cache has no answer for it (policy "cache-only").`);
-      } else {
-        throw budgetExceeded(`This job would exceed ${over}.`);
-      }
-    }
-
-    // 3. Call, then settle the reservation whatever happens.
-    let outcome: Outcome;
+    // 2–3. Reserve the worst-case cost, call, settle: a saga whose compensation runs however the job ends.
+    const reservation = { id: input.jobId };
+    let settled = false;
     try {
-      outcome = await call(input, targets, status);
+      const plan = await reserve(input, reservation);
+      if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
+      const outcome = await call(input, plan.targets, status);
+      await CancellationScope.nonCancellable(() =>
+        storeSteps.commitBudget({ reservationId: reservation.id, actualUsd: outcome.chargedUsd ?? 0 }),
+      );
+      settled = true;
+      return finish(input, status, outcome, plan.downgraded);
     } catch (err) {
-      await CancellationScope.nonCancellable(() => storeSteps.releaseBudget({ reservationId }));
+      // Also after a cancellation that hit the reservation itself: it may have been written already.
+      if (!settled) {
+        await CancellationScope.nonCancellable(() => storeSteps.releaseBudget({ reservationId: reservation.id }));
+      }
       throw err;
     }
-    await storeSteps.commitBudget({ reservationId, actualUsd: outcome.chargedUsd ?? 0 });
-    return finish(input, status, outcome, downgraded);
   } catch (err) {
     status.phase = 'failed';
     recordOutcome(isCancellation(err) ? 'cancelled' : 'failed', status.providerId, null, false);
     throw err;
   }
+}
+
+type ReservedPlan = { targets: JobTarget[]; downgraded: boolean } | { cached: CachedResponse };
+
+/** Reserves the job's estimate; over a cap, applies the tenant's policy (reject, downgrade or cache-only). */
+async function reserve(input: AiJobInput, reservation: { id: string }): Promise<ReservedPlan> {
+  const reserved = await storeSteps.reserveBudget({
+    reservationId: reservation.id,
+    tenantId: input.tenantId,
+    amountUsd: input.budget.estimateUsd,
+    caps: input.budget.caps,
+    now: Date.now(),
+  });
+  if (reserved.ok) return { targets: input.targets, downgraded: false };
+
+  const over = `the ${reserved.period} cap of ${usd(reserved.capUsd)} (already used: ${usd(reserved.usedUsd)})`;
+  const downgrade = input.budget.downgrade;
+  if (input.budget.onExceeded === 'downgrade' && downgrade) {
+    reservation.id = `${input.jobId}:downgrade`;
+    const retry = await storeSteps.reserveBudget({
+      reservationId: reservation.id,
+      tenantId: input.tenantId,
+      amountUsd: downgrade.estimateUsd,
+      caps: input.budget.caps,
+      now: Date.now(),
+    });
+    if (!retry.ok) throw budgetExceeded(`This job would exceed ${over}, even on the cheaper route.`);
+    return { targets: downgrade.targets, downgraded: true };
+  }
+  if (input.budget.onExceeded === 'cache-only') {
+    const hit = input.cache ? await storeSteps.lookupCache({ key: input.cache.key }) : null;
+    if (hit) return { cached: hit.value };
+    throw cacheMiss(`This job would exceed ${over}, and the cache has no answer for it (policy "cache-only").`);
+  }
+  throw budgetExceeded(`This job would exceed ${over}.`);
+}
+
+/** Dollars with the precision small amounts need: $12.50, $0.0042. */
+function usd(amount: number): string {
+  return `$${amount >= 1 ? amount.toFixed(2) : amount.toPrecision(2)}`;
 }
 
 async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus): Promise<Outcome> {

@@ -71,7 +71,7 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
       const tenant = limiters.get(tenantId);
       if (!tenant) return;
       if (tenant.requests) await consumeOrReject(tenant.requests, tenantId, 1, 'requests per minute');
-      // A request larger than the whole budget could never pass: it is charged what is left, not rejected forever.
+      // A request larger than the whole per-minute budget could never pass: it is charged the whole budget instead.
       if (tenant.tokens)
         await consumeOrReject(tenant.tokens, tenantId, Math.min(tokens, tenant.tokens.points), 'tokens per minute');
     },

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planJob } from '../../src/api/job-plan';
+import type { PeriodSpend, TenantSpend } from '../../src/stores/types';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 import { exited, spawnWorker } from '../helpers/worker-process';
@@ -77,11 +78,13 @@ async function withWorkerLogs(run: () => Promise<void>): Promise<void> {
   }
 }
 
-async function spendOf(id: string): Promise<{ committedUsd: number; reservedUsd: number; capUsd: number | null }> {
+/** The tenant's spend today, as `GET /v1/spend` reports it. */
+async function spendOf(id: string): Promise<PeriodSpend> {
   const response = await api(url, 'GET', '/v1/spend', { key: tenantKey(id) });
   expect(response.status).toBe(200);
-  expect(response.body.tenantId).toBe(id);
-  return response.body.daily;
+  const spend = response.body as TenantSpend;
+  expect(spend.tenantId).toBe(id);
+  return spend.daily;
 }
 
 function submit(id: string, body: unknown): Promise<JsonResponse> {
