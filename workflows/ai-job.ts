@@ -11,6 +11,7 @@ import type { Activities } from './activity-types';
 import { callChain } from './call-chain';
 import { costOf } from './cost';
 import { FailureType } from './failure-types';
+import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { storeSteps } from './local-activities';
 import * as attributes from './search-attributes';
 import {
@@ -18,6 +19,7 @@ import {
   type AiJobInput,
   type AiJobResult,
   type CachedResponse,
+  type Degradation,
   type JobStatus,
   type JobTarget,
 } from './shared';
@@ -38,6 +40,7 @@ interface Outcome {
   attempts: AiJobResult['attempts'];
   cacheHit: boolean;
   coalesced: boolean;
+  degradation?: Degradation;
 }
 
 /**
@@ -63,7 +66,14 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     try {
       const plan = await reserve(input, reservation);
       if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
-      const outcome = await call(input, plan.targets, status);
+      let outcome: Outcome;
+      try {
+        outcome = await call(input, plan.targets, status);
+      } catch (err) {
+        const degraded = await degrade(input, err);
+        if (!degraded) throw err;
+        outcome = degraded;
+      }
       await CancellationScope.nonCancellable(() =>
         storeSteps.commitBudget({ reservationId: reservation.id, actualUsd: outcome.chargedUsd ?? 0 }),
       );
@@ -78,7 +88,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     }
   } catch (err) {
     status.phase = 'failed';
-    recordOutcome(isCancellation(err) ? 'cancelled' : 'failed', status.providerId, null, false);
+    recordOutcome(isCancellation(err) ? 'cancelled' : 'failed', status.providerId, null, false, false);
     throw err;
   }
 }
@@ -179,6 +189,44 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus):
   };
 }
 
+/**
+ * The fallbacks after a failed chain, in order: a stale cache entry, a rule-based answer, the route's
+ * friendly message. Null when none applies (or the failure is the caller's), so the failure stands.
+ */
+async function degrade(input: AiJobInput, err: unknown): Promise<Outcome | null> {
+  if (isCancellation(err) || !(err instanceof ApplicationFailure) || !DEGRADABLE_FAILURES.includes(err.type ?? '')) {
+    return null;
+  }
+  const failure = { failureType: err.type ?? FailureType.ServerError, failureMessage: err.message };
+  const attempts = (err.details?.[0] as AiJobResult['attempts'] | undefined) ?? [];
+  const plan = input.fallback;
+  const synthetic = (content: string, reason: 'rule' | 'message'): Outcome => ({
+    response: {
+      completion: syntheticCompletion(`degraded-${input.jobId}`, input.request, content, Date.now()),
+      providerId: 'switchyard',
+      model: `fallback:${reason}`,
+    },
+    usage: { prompt_tokens: 0, completion_tokens: 0 },
+    chargedUsd: 0,
+    providerLatencyMs: 0,
+    attempts,
+    cacheHit: false,
+    coalesced: false,
+    degradation: { reason, ...failure },
+  });
+
+  if (plan.staleCache && input.cache) {
+    const entry = await storeSteps.lookupCache({ key: input.cache.key });
+    if (entry) {
+      return { ...fromCache(entry.value), attempts, cacheHit: true, degradation: { reason: 'stale_cache', ...failure } };
+    }
+  }
+  const rule = ruleAnswer(plan, input.request);
+  if (rule !== null) return synthetic(rule, 'rule');
+  if (plan.message && plan.onExhausted === 'degrade') return synthetic(plan.message, 'message');
+  return null;
+}
+
 function fromCache(response: CachedResponse): Outcome {
   return {
     response,
@@ -195,7 +243,7 @@ function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgrad
   status.phase = 'completed';
   status.providerId = outcome.response.providerId;
   status.model = outcome.response.model;
-  recordOutcome('completed', outcome.response.providerId, outcome.chargedUsd, outcome.cacheHit);
+  recordOutcome('completed', outcome.response.providerId, outcome.chargedUsd, outcome.cacheHit, !!outcome.degradation);
   return {
     jobId: input.jobId,
     completion: outcome.response.completion,
@@ -209,7 +257,8 @@ function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgrad
     cacheHit: outcome.cacheHit,
     coalesced: outcome.coalesced,
     downgraded,
-    degraded: false,
+    degraded: !!outcome.degradation,
+    ...(outcome.degradation ? { degradation: outcome.degradation } : {}),
   };
 }
 
@@ -226,12 +275,13 @@ function recordOutcome(
   providerId: string | undefined,
   cost: number | null,
   cacheHit: boolean,
+  degraded: boolean,
 ) {
   upsertSearchAttributes([
     { key: attributes.STATUS, value: outcome },
     ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),
     ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
     { key: attributes.CACHE_HIT, value: cacheHit },
-    { key: attributes.DEGRADED, value: false },
+    { key: attributes.DEGRADED, value: degraded },
   ]);
 }

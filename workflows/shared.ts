@@ -46,6 +46,8 @@ export interface AiJobInput {
   /** How this job uses the response cache; null when it is not cacheable or bypasses the cache. */
   cache: CachePlan | null;
   budget: BudgetPlan;
+  /** What to answer when every target failed for reasons that are not the caller's. */
+  fallback: FallbackPlan;
   /** The job this one replays. */
   replayOf?: string;
 }
@@ -68,6 +70,20 @@ export interface BudgetPlan {
   onExceeded: 'reject' | 'downgrade' | 'cache-only';
   /** The cheaper chain `downgrade` switches to. */
   downgrade?: { targets: JobTarget[]; estimateUsd: number };
+}
+
+export interface FallbackPlan {
+  staleCache: boolean;
+  rules: Array<{ pattern: string; answer: string }>;
+  message?: string;
+  onExhausted: 'fail' | 'degrade';
+}
+
+/** Why a job's answer is degraded, and the failure that made it so. */
+export interface Degradation {
+  reason: 'stale_cache' | 'rule' | 'message';
+  failureType: string;
+  failureMessage: string;
 }
 
 /** What the response cache holds for one request. */
@@ -106,6 +122,8 @@ export interface AiJobResult {
   /** True when the budget policy switched the job to its cheaper route. */
   downgraded: boolean;
   degraded: boolean;
+  /** Present when `degraded`: which fallback answered and why. */
+  degradation?: Degradation;
 }
 
 /** Input of the coalescing flight: one provider call shared by every identical request in flight. */

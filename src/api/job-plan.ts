@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest } from '../../workflows/chat-types';
-import type { BudgetPlan, CachePlan, CachePlanMode, JobTarget } from '../../workflows/shared';
+import type { BudgetPlan, CachePlan, CachePlanMode, FallbackPlan, JobTarget } from '../../workflows/shared';
 import { resolveTargets, type CacheMode, type Config } from '../config';
 import { cacheKeyOf } from './cache-key';
 
@@ -11,6 +11,7 @@ export interface RequestCachePolicy {
 
 export interface JobPlan {
   targets: JobTarget[];
+  fallback: FallbackPlan;
   cache: CachePlan | null;
   budget: BudgetPlan;
   /** Tokens the request may use at most (input estimate + max_tokens), for tokens-per-minute limits. */
@@ -79,5 +80,6 @@ export function planJob(
         }
       : {}),
   };
-  return { targets, cache, budget, tokenEstimate: inputTokens + outputTokens };
+  const fallback = config.routes[request.model]?.fallback ?? config.fallback;
+  return { targets, fallback, cache, budget, tokenEstimate: inputTokens + outputTokens };
 }

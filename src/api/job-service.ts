@@ -74,6 +74,7 @@ export class JobService {
       acceptedAt: new Date().toISOString(),
       cache: input.plan.cache,
       budget: input.plan.budget,
+      fallback: input.plan.fallback,
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
     try {

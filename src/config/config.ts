@@ -1,5 +1,5 @@
 import type { ModelPrice } from '../../workflows/shared';
-import type { ProviderConfig, RouteConfig, TenantConfig } from './schema';
+import type { FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
 
 /** A model alias resolved to a provider and price. */
 export interface ResolvedModel {
@@ -25,6 +25,8 @@ export interface Config {
   models: Record<string, ResolvedModel>;
   routes: Record<string, RouteConfig>;
   defaultRoute: string | null;
+  /** Fallbacks of requests whose route has none of its own. */
+  fallback: FallbackConfig;
   stores: { cacheUrl: string; countersUrl: string };
   cache: { fastPath: boolean };
   budgets: { defaultMaxTokens: number };

@@ -10,11 +10,13 @@ import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import {
   configFileSchema,
+  fallbackSchema,
   providerSchema,
   tenantSchema,
   type ConfigFile,
   type ProviderConfig,
   type TenantConfig,
+  type FallbackConfig,
 } from './schema';
 import { parseStoreUrl, StoreUrlError } from '../stores/store-url';
 import { resolveReference } from './resolve-targets';
@@ -137,6 +139,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     models,
     routes,
     defaultRoute,
+    fallback: file.fallback ?? fallbackSchema.parse({}),
     stores: {
       cacheUrl: env.CACHE_URL ?? file.stores?.cacheUrl ?? 'sqlite://.data/cache.sqlite',
       countersUrl: env.COUNTERS_URL ?? file.stores?.countersUrl ?? 'sqlite://.data/counters.sqlite',
@@ -151,6 +154,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 
+  const fallbacks: Array<[string, FallbackConfig]> = [['fallback', partial.fallback]];
+  for (const [name, route] of Object.entries(routes)) {
+    if (route.fallback) fallbacks.push([`routes.${name}.fallback`, route.fallback]);
+  }
+  for (const [field, fallback] of fallbacks) {
+    if (fallback.onExhausted === 'degrade' && !fallback.message) {
+      problems.push(`${field}.message: onExhausted "degrade" needs a message to answer with`);
+    }
+  }
   for (const [name, route] of Object.entries(routes)) {
     route.targets.forEach((reference, index) => {
       const resolved = resolveReference(partial, reference);

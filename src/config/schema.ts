@@ -34,9 +34,43 @@ export const modelSchema = z.strictObject({
   outputUsdPerMTok: z.number().nonnegative(),
 });
 
+const validRegex = z.string().refine(
+  (pattern) => {
+    try {
+      new RegExp(pattern, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+/** What a job answers when every target of its chain failed for reasons that are not the caller's. */
+export const fallbackSchema = z.strictObject({
+  /** Serve an expired (stale) cache entry for the same request. */
+  staleCache: z.boolean().default(true),
+  /** Rule-based answers: the first rule whose pattern matches the last user message answers. */
+  rules: z
+    .array(
+      z.strictObject({
+        pattern: validRegex,
+        /** The answer; `{{input}}` stands for the last user message. */
+        answer: z.string().min(1),
+      }),
+    )
+    .default([]),
+  /** A friendly last-resort message. */
+  message: z.string().min(1).optional(),
+  /** `fail` ends with the typed failure when nothing above answers; `degrade` needs a `message`. */
+  onExhausted: z.enum(['fail', 'degrade']).default('fail'),
+});
+
 export const routeSchema = z.strictObject({
   /** Model aliases or `provider:model` references, tried in order. */
   targets: z.array(z.string().min(1)).min(1, 'a route needs at least one target'),
+  /** Overrides the top-level `fallback` for this route. */
+  fallback: fallbackSchema.optional(),
 });
 
 export const cacheModes = ['default', 'bypass', 'refresh', 'only'] as const;
@@ -111,6 +145,8 @@ export const configFileSchema = z.strictObject({
   models: z.record(z.string().min(1), modelSchema).optional(),
   routes: z.record(identifier, routeSchema).optional(),
   defaultRoute: identifier.optional(),
+  /** Fallbacks of requests whose route has none of its own. */
+  fallback: fallbackSchema.optional(),
   stores: z
     .strictObject({
       /** Response cache: `sqlite://path` (default `.data/cache.sqlite`) or `redis://host:port`. */
@@ -140,6 +176,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
+export type FallbackConfig = z.infer<typeof fallbackSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];

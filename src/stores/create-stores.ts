@@ -5,7 +5,7 @@ import { connectRedis, type RedisConnectionOptions } from './redis-connection';
 import { RedisBudgetLedger, type RedisBudgetLedgerOptions } from './redis-budget-ledger';
 import { DEFAULT_CACHE_NAMESPACE, KeyvResponseCache } from './response-cache';
 import { openSqliteDatabase } from './sqlite-database';
-import { SqliteBudgetLedger } from './sqlite-budget-ledger';
+import { SqliteBudgetLedger, type SqliteBudgetLedgerOptions } from './sqlite-budget-ledger';
 import type { StoreUrl } from './store-url';
 import type { BudgetLedger, CacheEntry, ResponseCacheStore } from './types';
 
@@ -17,7 +17,8 @@ export interface ResponseCacheOptions extends RedisConnectionOptions {
   namespace?: string;
 }
 
-export type BudgetLedgerOptions = RedisBudgetLedgerOptions & RedisConnectionOptions;
+/** Options of either ledger; `keyPrefix` and the connection options apply to Redis only. */
+export type BudgetLedgerOptions = SqliteBudgetLedgerOptions & RedisBudgetLedgerOptions & RedisConnectionOptions;
 
 /**
  * Opens the response cache at `url`: Keyv over a SQLite table, or over Redis with `@keyv/redis`. Connections
@@ -54,7 +55,7 @@ export async function createBudgetLedger(url: StoreUrl, options: BudgetLedgerOpt
   if (url.kind === 'sqlite') {
     const database = openSqliteDatabase(url.path);
     try {
-      return new SqliteBudgetLedger(database);
+      return new SqliteBudgetLedger(database, options);
     } catch (err) {
       database.release();
       throw err;

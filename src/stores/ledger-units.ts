@@ -5,6 +5,12 @@
 
 const MICROS_PER_USD = 1_000_000;
 
+/**
+ * How long a ledger remembers a job's reservation: longer than any retry of a job's activities, and longer
+ * than a month, so a period's totals are never changed by a job the ledger has forgotten.
+ */
+export const DEFAULT_JOB_RETENTION_SECONDS = 40 * 86_400;
+
 /** US dollars to integer micro-dollars; rejects negative and non-finite amounts. */
 export function usdToMicros(name: string, usd: number): number {
   if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`${name} must be a finite amount >= 0, got ${usd}`);

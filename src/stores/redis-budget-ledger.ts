@@ -1,4 +1,4 @@
-import { microsToUsd, usdToMicros, utcPeriods } from './ledger-units';
+import { DEFAULT_JOB_RETENTION_SECONDS, microsToUsd, usdToMicros, utcPeriods } from './ledger-units';
 import type { SharedRedisClient } from './redis-connection';
 import { RedisScript } from './redis-script';
 import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
@@ -78,8 +78,9 @@ return 1
  * of processes can never both pass a cap.
  *
  * The same transitions as the SQLite ledger: reserved → committed or reserved → released, both final, all
- * idempotent by job id; a commit after a release is ignored and a commit or release of an unknown job is a
- * no-op. Single-node Redis only: a script's keys span slots, which Redis Cluster would refuse.
+ * idempotent by job id; a commit after a release is ignored, a commit or release of an unknown job is a
+ * no-op, and a refusal is not recorded. Single-node Redis only: a script's keys span slots, which Redis
+ * Cluster would refuse.
  */
 export class RedisBudgetLedger implements BudgetLedger {
   private readonly prefix: string;
@@ -93,7 +94,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     options: RedisBudgetLedgerOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? DEFAULT_BUDGET_KEY_PREFIX;
-    const retention = options.jobRetentionSeconds ?? 40 * DAY_SECONDS;
+    const retention = options.jobRetentionSeconds ?? DEFAULT_JOB_RETENTION_SECONDS;
     if (!Number.isInteger(retention) || retention <= 0) {
       throw new RangeError(`jobRetentionSeconds must be a positive integer, got ${retention}`);
     }

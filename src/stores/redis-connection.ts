@@ -44,7 +44,8 @@ const open = new Map<string, Entry>();
 /**
  * Connects (or shares the connection) to the Redis server at `url`. Resolves once the client is ready;
  * rejects when the server cannot be reached within `initialAttempts`. Errors after that are logged and
- * the client reconnects, so a Redis restart costs failed commands, never a crashed process.
+ * the client reconnects; commands sent meanwhile fail at once. A Redis restart costs failed commands,
+ * never a crashed or stuck process.
  */
 export async function connectRedis(url: string, options: RedisConnectionOptions = {}): Promise<SharedRedisClient> {
   let entry = open.get(url);
@@ -87,11 +88,16 @@ async function createConnected(url: string, options: RedisConnectionOptions): Pr
   let everReady = false;
   const client: RedisClient = createClient({
     url,
+    // While the connection is down, commands fail at once instead of queueing until it is back: a cache
+    // lookup or budget check that waits for Redis would hold an HTTP request or an activity for as long.
+    disableOfflineQueue: true,
     socket: {
       // Before the first success, give up so start-up fails with the cause; afterwards keep trying, with
       // a capped backoff, because a long-running process should outlive a Redis restart.
       reconnectStrategy: (retries, cause) => {
-        if (!everReady && retries >= initialAttempts) return cause;
+        // A new Error, not `cause`: node-redis tells "give up" from "retry" by `instanceof Error`, and socket
+        // errors may come from another realm (e.g. under jest) where that check fails and it retries forever.
+        if (!everReady && retries >= initialAttempts) return new Error(messageOf(cause));
         return Math.min(50 * 2 ** retries, 2_000);
       },
     },
@@ -100,7 +106,7 @@ async function createConnected(url: string, options: RedisConnectionOptions): Pr
   // the same error, so only the first of a run of identical messages is logged.
   let lastMessage: string | undefined;
   client.on('error', (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     if (message === lastMessage) return;
     lastMessage = message;
     logger.warn({ err, redis: target }, 'Redis connection error');
@@ -113,9 +119,11 @@ async function createConnected(url: string, options: RedisConnectionOptions): Pr
     await client.connect();
   } catch (err) {
     if (client.isOpen) client.destroy();
-    throw new Error(`Cannot connect to Redis at ${target}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new Error(`Cannot connect to Redis at ${target}: ${messageOf(err)}`, { cause: err });
   }
   return client;
+}
+
+function messageOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { microsToUsd, usdToMicros, utcPeriods, type UtcPeriods } from './ledger-units';
+import { DEFAULT_JOB_RETENTION_SECONDS, microsToUsd, usdToMicros, utcPeriods, type UtcPeriods } from './ledger-units';
 import type { SharedSqliteDatabase } from './sqlite-database';
 import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
 import { settle } from './settle';
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS budget_reservations_created_at ON budget_reservations (created_at);
 CREATE TABLE IF NOT EXISTS budget_totals (
   tenant_id TEXT NOT NULL,
   period TEXT NOT NULL,
@@ -38,6 +39,17 @@ CREATE TABLE IF NOT EXISTS budget_totals (
   PRIMARY KEY (tenant_id, period)
 ) WITHOUT ROWID;
 `;
+
+export interface SqliteBudgetLedgerOptions {
+  /**
+   * How long a job's reservation is remembered, from its reserve.
+   * @default 3456000 (40 days)
+   */
+  jobRetentionSeconds?: number;
+}
+
+/** Least time between two deletions of reservations past their retention. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 /**
  * The budget ledger in SQLite. Each reservation is a row keyed by job id; running totals per tenant and
@@ -51,15 +63,29 @@ CREATE TABLE IF NOT EXISTS budget_totals (
  * reserved → released (amount leaves the totals). Committed and released are final: a commit after a
  * release is ignored, because the release already told the tenant the money was not spent, and the cost
  * of a job that was given up on is not charged after the fact. A commit or release of an unknown job is a
- * no-op: without its reservation there is no tenant or period to charge.
+ * no-op: without its reservation there is no tenant or period to charge. A refusal is not recorded:
+ * reserving again checks the caps again, so a refused job can pass once other jobs' money is released.
+ *
+ * Reservations are kept for `jobRetentionSeconds` after their reserve, then deleted in small batches on
+ * later reserves; the per-period totals are kept.
  */
 export class SqliteBudgetLedger implements BudgetLedger {
+  private readonly retentionMs: number;
+  private nextPrune = 0;
   private readonly reserveTx: (request: ReserveRequest) => ReserveOutcome;
   private readonly commitTx: (jobId: string, actualMicros: number) => void;
   private readonly releaseTx: (jobId: string) => void;
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(private readonly database: SharedSqliteDatabase) {
+  constructor(
+    private readonly database: SharedSqliteDatabase,
+    options: SqliteBudgetLedgerOptions = {},
+  ) {
+    const retention = options.jobRetentionSeconds ?? DEFAULT_JOB_RETENTION_SECONDS;
+    if (!Number.isInteger(retention) || retention <= 0) {
+      throw new RangeError(`jobRetentionSeconds must be a positive integer, got ${retention}`);
+    }
+    this.retentionMs = retention * 1000;
     const { db } = database;
     db.exec(SCHEMA);
     const statements = prepare(db);
@@ -74,7 +100,9 @@ export class SqliteBudgetLedger implements BudgetLedger {
         checkCap('daily', request.dailyCap, used(statements.totals.get(tenantId, day)), amount) ??
         checkCap('monthly', request.monthlyCap, used(statements.totals.get(tenantId, month)), amount);
       if (refused) return refused;
-      statements.insertReservation.run(request.jobId, tenantId, day, month, amount, request.now, request.now);
+      // Wall-clock times, not `now`: retention is about when the ledger saw the job.
+      const at = Date.now();
+      statements.insertReservation.run(request.jobId, tenantId, day, month, amount, at, at);
       statements.addTotals.run(tenantId, day, 0, amount);
       statements.addTotals.run(tenantId, month, 0, amount);
       return { ok: true, reservedUsd: microsToUsd(amount) };
@@ -101,8 +129,12 @@ export class SqliteBudgetLedger implements BudgetLedger {
   }
 
   reserve(input: ReserveInput): Promise<ReserveOutcome> {
-    // Validated before the transaction, so bad input never takes the file's write lock.
-    return settle(() => this.reserveTx(toRequest(input)));
+    return settle(() => {
+      // Validated before the transaction, so bad input never takes the file's write lock.
+      const request = toRequest(input);
+      this.pruneOldReservations();
+      return this.reserveTx(request);
+    });
   }
 
   commit(jobId: string, actualUsd: number): Promise<void> {
@@ -132,6 +164,13 @@ export class SqliteBudgetLedger implements BudgetLedger {
   close(): Promise<void> {
     this.database.release();
     return Promise.resolve();
+  }
+
+  private pruneOldReservations(): void {
+    const now = Date.now();
+    if (now < this.nextPrune) return;
+    this.nextPrune = now + PRUNE_INTERVAL_MS;
+    this.statements.pruneReservations.run(now - this.retentionMs);
   }
 }
 
@@ -193,6 +232,11 @@ function prepare(db: Database.Database) {
     ),
     setState: db.prepare<[ReservationState, number, number, string]>(
       'UPDATE budget_reservations SET state = ?, amount_micros = ?, updated_at = ? WHERE job_id = ?',
+    ),
+    // Bounded, so the reserve that happens to prune is not held up by a large backlog.
+    pruneReservations: db.prepare<[number]>(
+      `DELETE FROM budget_reservations WHERE job_id IN
+         (SELECT job_id FROM budget_reservations WHERE created_at < ? ORDER BY created_at LIMIT 1000)`,
     ),
     addTotals: db.prepare<[string, string, number, number]>(
       `INSERT INTO budget_totals (tenant_id, period, committed_micros, reserved_micros) VALUES (?, ?, ?, ?)

@@ -15,17 +15,20 @@ export interface RedisServer {
 /**
  * Starts a throwaway redis-server on a free port (no persistence, loopback only) and waits until it
  * answers PING. Each call is its own server, so tests never depend on, or disturb, a system Redis.
+ * `port` restarts a server where a stopped one was.
  */
-export async function startRedisServer(options: { timeoutMs?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { port?: number; timeoutMs?: number } = {}): Promise<RedisServer> {
   const binary = findOnPath('redis-server');
   if (!binary) {
     throw new Error('redis-server is not on PATH: run `bash scripts/install-redis.sh` (installs the Debian package).');
   }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (options.port !== undefined) return startOn(binary, options.port, timeoutMs);
   // The port was free a moment ago; another process may take it first, so try a few.
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOn(binary, await freePort(), options.timeoutMs ?? 10_000);
+      return await startOn(binary, await freePort(), timeoutMs);
     } catch (err) {
       lastError = err as Error;
     }

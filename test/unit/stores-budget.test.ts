@@ -196,6 +196,21 @@ describe.each(kinds)('the budget ledger on %s', (_kind, url) => {
     ).resolves.toMatchObject({ ok: true });
   });
 
+  test('a job is forgotten after the retention period: reserving it again is a new reservation', async () => {
+    const jobId = randomUUID();
+    const first = await createBudgetLedger(url(), { jobRetentionSeconds: 1 });
+    await first.reserve({ jobId, tenantId, amountUsd: 0.1, caps: {}, now: NOW });
+    await first.close();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const later = await createBudgetLedger(url(), { jobRetentionSeconds: 1 });
+    try {
+      await later.reserve({ jobId, tenantId, amountUsd: 0.1, caps: {}, now: NOW });
+      expect((await later.spend(tenantId, {}, NOW)).daily.reservedUsd).toBe(0.2);
+    } finally {
+      await later.close();
+    }
+  });
+
   test('200 concurrent reserves of $0.01 from two processes against a $1.00 cap accept exactly 100', async () => {
     const caps = { dailyUsd: 1 };
     const peers = ['a', 'b'].map((name) =>

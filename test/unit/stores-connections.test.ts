@@ -48,24 +48,37 @@ describe('shared Redis connections', () => {
     expect(logger.messages).toContain('Redis connection error');
   });
 
-  test('losing the server is logged, not thrown, and commands fail until it is back', async () => {
+  test('losing the server is logged, not thrown; commands fail at once until it is back, then work again', async () => {
     const own = await startRedisServer();
     const logger = recordingLogger();
     const shared = await connectRedis(own.url, { logger });
+    let restarted: RedisServer | undefined;
     try {
       await own.stop();
-      const deadline = Date.now() + 5_000;
-      while (logger.messages.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => logger.messages.length > 0);
       expect(logger.messages[0]).toBe('Redis connection error');
-      // Repeats of the same error while reconnecting are not logged again and again.
+      await expect(shared.client.ping()).rejects.toThrow();
+      // The reconnect attempts all fail alike; they are not logged again and again.
       await new Promise((r) => setTimeout(r, 500));
       expect(logger.messages.length).toBeLessThanOrEqual(2);
+
+      restarted = await startRedisServer({ port: own.port });
+      await waitFor(() => shared.client.isReady);
+      await expect(shared.client.ping()).resolves.toBe('PONG');
     } finally {
-      shared.client.destroy();
       await shared.release();
+      await restarted?.stop();
     }
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('the Keyv SQLite adapter', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-keyv-')), 'keyv.sqlite');

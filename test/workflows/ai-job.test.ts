@@ -34,6 +34,7 @@ function jobInput(text: string, model = 'gpt-4o-mini', maxTokens?: number): AiJo
     acceptedAt: new Date().toISOString(),
     cache: plan.cache,
     budget: plan.budget,
+    fallback: plan.fallback,
   };
 }
 

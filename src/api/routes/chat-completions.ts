@@ -54,6 +54,7 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger }: 
     res.setHeader('x-switchyard-cache', result.cacheHit ? 'hit' : result.coalesced ? 'coalesced' : 'miss');
     res.setHeader('x-switchyard-provider', `${result.providerId}:${result.model}`);
     if (result.costUsd !== null) res.setHeader('x-switchyard-cost-usd', String(result.costUsd));
+    if (result.degradation) res.setHeader('x-switchyard-degraded', result.degradation.reason);
     res.json(result.completion);
   });
   return router;
