@@ -218,7 +218,12 @@ async function degrade(input: AiJobInput, err: unknown): Promise<Outcome | null>
   if (plan.staleCache && input.cache) {
     const entry = await storeSteps.lookupCache({ key: input.cache.key });
     if (entry) {
-      return { ...fromCache(entry.value), attempts, cacheHit: true, degradation: { reason: 'stale_cache', ...failure } };
+      return {
+        ...fromCache(entry.value),
+        attempts,
+        cacheHit: true,
+        degradation: { reason: 'stale_cache', ...failure },
+      };
     }
   }
   const rule = ruleAnswer(plan, input.request);

@@ -33,13 +33,20 @@ export function ruleAnswer(plan: FallbackPlan, request: ChatRequest): string | n
 }
 
 /** A completion in OpenAI's shape for an answer Switchyard made up itself (no tokens were used). */
-export function syntheticCompletion(id: string, request: ChatRequest, content: string, created: number): ChatCompletion {
+export function syntheticCompletion(
+  id: string,
+  request: ChatRequest,
+  content: string,
+  created: number,
+): ChatCompletion {
   return {
     id,
     object: 'chat.completion',
     created: Math.floor(created / 1000),
     model: request.model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
+    ],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
   };
 }

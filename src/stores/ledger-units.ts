@@ -1,9 +1,9 @@
 /**
- * The units both budget ledgers count in. Amounts are integer micro-dollars so that sums are exact
+ * The units both budget ledgers count in. Amounts are integer nano-dollars so that sums are exact
  * (a hundred reservations of $0.01 make exactly $1.00, which floats do not); periods are UTC days and months.
  */
 
-const MICROS_PER_USD = 1_000_000;
+const NANOS_PER_USD = 1_000_000_000;
 
 /**
  * How long a ledger remembers a job's reservation: longer than any retry of a job's activities, and longer
@@ -11,15 +11,20 @@ const MICROS_PER_USD = 1_000_000;
  */
 export const DEFAULT_JOB_RETENTION_SECONDS = 40 * 86_400;
 
-/** US dollars to integer micro-dollars; rejects negative and non-finite amounts. */
-export function usdToMicros(name: string, usd: number): number {
+/**
+ * US dollars to integer nano-dollars; rejects negative and non-finite amounts. Reservations round up, so
+ * no amount, however small, is ever charged as nothing.
+ */
+export function usdToNanos(name: string, usd: number, rounding: 'nearest' | 'up' = 'nearest'): number {
   if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`${name} must be a finite amount >= 0, got ${usd}`);
-  return Math.round(usd * MICROS_PER_USD);
+  const nanos = usd * NANOS_PER_USD;
+  // The epsilon keeps float noise (0.07 * 1e9 = 70000000.00000001) from rounding a whole amount up.
+  return rounding === 'up' ? Math.max(0, Math.ceil(nanos - 1e-6)) : Math.round(nanos);
 }
 
-/** Integer micro-dollars back to US dollars. */
-export function microsToUsd(micros: number): number {
-  return micros / MICROS_PER_USD;
+/** Integer nano-dollars back to US dollars. */
+export function nanosToUsd(nanos: number): number {
+  return nanos / NANOS_PER_USD;
 }
 
 /** The budget periods an instant falls in. */

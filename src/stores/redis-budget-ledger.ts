@@ -1,4 +1,4 @@
-import { DEFAULT_JOB_RETENTION_SECONDS, microsToUsd, usdToMicros, utcPeriods } from './ledger-units';
+import { DEFAULT_JOB_RETENTION_SECONDS, nanosToUsd, usdToNanos, utcPeriods } from './ledger-units';
 import type { SharedRedisClient } from './redis-connection';
 import { RedisScript } from './redis-script';
 import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
@@ -73,7 +73,7 @@ return 1
 
 /**
  * The budget ledger in Redis. Per job, a hash (tenant, day, month, amount, state) kept for the retention
- * period; per tenant and period, a hash of committed and reserved micro-dollars. Each check-and-reserve,
+ * period; per tenant and period, a hash of committed and reserved nano-dollars. Each check-and-reserve,
  * commit and release is one Lua script, which Redis runs atomically, so concurrent reserves from any number
  * of processes can never both pass a cap.
  *
@@ -103,8 +103,8 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async reserve(input: ReserveInput): Promise<ReserveOutcome> {
-    const amount = usdToMicros('amountUsd', input.amountUsd);
-    const cap = (name: string, usd: number | undefined) => (usd === undefined ? -1 : usdToMicros(name, usd));
+    const amount = usdToNanos('amountUsd', input.amountUsd, 'up');
+    const cap = (name: string, usd: number | undefined) => (usd === undefined ? -1 : usdToNanos(name, usd));
     const { day, month } = utcPeriods(input.now);
     const reply = await RESERVE.run(
       this.redis.client,
@@ -121,14 +121,14 @@ export class RedisBudgetLedger implements BudgetLedger {
       ],
     );
     const [ok, second, third] = replyArray(reply);
-    if (ok === 1) return { ok: true, reservedUsd: microsToUsd(toInteger(second)) };
+    if (ok === 1) return { ok: true, reservedUsd: nanosToUsd(toInteger(second)) };
     const period = second === 'daily' || second === 'monthly' ? second : unexpected(reply);
     const capUsd = (period === 'daily' ? input.caps.dailyUsd : input.caps.monthlyUsd) ?? unexpected(reply);
-    return { ok: false, period, capUsd, usedUsd: microsToUsd(toInteger(third)) };
+    return { ok: false, period, capUsd, usedUsd: nanosToUsd(toInteger(third)) };
   }
 
   async commit(jobId: string, actualUsd: number): Promise<void> {
-    await this.settle(jobId, 'committed', usdToMicros('actualUsd', actualUsd));
+    await this.settle(jobId, 'committed', usdToNanos('actualUsd', actualUsd));
   }
 
   async release(jobId: string): Promise<void> {
@@ -144,8 +144,8 @@ export class RedisBudgetLedger implements BudgetLedger {
       ]);
       return {
         period: name,
-        committedUsd: microsToUsd(Number(committed ?? 0)),
-        reservedUsd: microsToUsd(Number(reserved ?? 0)),
+        committedUsd: nanosToUsd(Number(committed ?? 0)),
+        reservedUsd: nanosToUsd(Number(reserved ?? 0)),
         capUsd: capUsd ?? null,
       };
     };
@@ -157,7 +157,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     return this.redis.release();
   }
 
-  private async settle(jobId: string, state: 'committed' | 'released', committedMicros: number): Promise<void> {
+  private async settle(jobId: string, state: 'committed' | 'released', committedNanos: number): Promise<void> {
     const jobKey = this.jobKey(jobId);
     // The totals keys depend on the job's tenant and periods, and a script must name its keys up front:
     // read them first, and let the script check they are still this job's before it moves anything.
@@ -166,7 +166,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     await SETTLE.run(
       this.redis.client,
       [jobKey, this.totalsKey(tenant, day), this.totalsKey(tenant, month)],
-      [tenant, day, month, state, String(committedMicros), this.totalsTtl],
+      [tenant, day, month, state, String(committedNanos), this.totalsTtl],
     );
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DEFAULT_JOB_RETENTION_SECONDS, microsToUsd, usdToMicros, utcPeriods, type UtcPeriods } from './ledger-units';
+import { DEFAULT_JOB_RETENTION_SECONDS, nanosToUsd, usdToNanos, utcPeriods, type UtcPeriods } from './ledger-units';
 import type { SharedSqliteDatabase } from './sqlite-database';
 import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
 import { settle } from './settle';
@@ -10,13 +10,13 @@ interface Reservation {
   tenant_id: string;
   day: string;
   month: string;
-  amount_micros: number;
+  amount_nanos: number;
   state: ReservationState;
 }
 
 interface Totals {
-  committed_micros: number;
-  reserved_micros: number;
+  committed_nanos: number;
+  reserved_nanos: number;
 }
 
 const SCHEMA = `
@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   tenant_id TEXT NOT NULL,
   day TEXT NOT NULL,
   month TEXT NOT NULL,
-  amount_micros INTEGER NOT NULL,
+  amount_nanos INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('reserved', 'committed', 'released')),
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
@@ -34,8 +34,8 @@ CREATE INDEX IF NOT EXISTS budget_reservations_created_at ON budget_reservations
 CREATE TABLE IF NOT EXISTS budget_totals (
   tenant_id TEXT NOT NULL,
   period TEXT NOT NULL,
-  committed_micros INTEGER NOT NULL DEFAULT 0,
-  reserved_micros INTEGER NOT NULL DEFAULT 0,
+  committed_nanos INTEGER NOT NULL DEFAULT 0,
+  reserved_nanos INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, period)
 ) WITHOUT ROWID;
 `;
@@ -73,7 +73,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   private readonly retentionMs: number;
   private nextPrune = 0;
   private readonly reserveTx: (request: ReserveRequest) => ReserveOutcome;
-  private readonly commitTx: (jobId: string, actualMicros: number) => void;
+  private readonly commitTx: (jobId: string, actualNanos: number) => void;
   private readonly releaseTx: (jobId: string) => void;
   private readonly statements: ReturnType<typeof prepare>;
 
@@ -94,7 +94,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     const reserve = db.transaction((request: ReserveRequest): ReserveOutcome => {
       const existing = statements.reservation.get(request.jobId);
       // Retries of the reserving activity land here: answer as the first call did, without charging again.
-      if (existing) return { ok: true, reservedUsd: microsToUsd(existing.amount_micros) };
+      if (existing) return { ok: true, reservedUsd: nanosToUsd(existing.amount_nanos) };
       const { tenantId, day, month, amount } = request;
       const refused =
         checkCap('daily', request.dailyCap, used(statements.totals.get(tenantId, day)), amount) ??
@@ -105,7 +105,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
       statements.insertReservation.run(request.jobId, tenantId, day, month, amount, at, at);
       statements.addTotals.run(tenantId, day, 0, amount);
       statements.addTotals.run(tenantId, month, 0, amount);
-      return { ok: true, reservedUsd: microsToUsd(amount) };
+      return { ok: true, reservedUsd: nanosToUsd(amount) };
     });
     this.reserveTx = (request) => reserve.immediate(request);
 
@@ -113,17 +113,17 @@ export class SqliteBudgetLedger implements BudgetLedger {
       const job = statements.reservation.get(jobId);
       if (job?.state !== 'reserved') return;
       statements.setState.run('committed', actual, Date.now(), jobId);
-      statements.addTotals.run(job.tenant_id, job.day, actual, -job.amount_micros);
-      statements.addTotals.run(job.tenant_id, job.month, actual, -job.amount_micros);
+      statements.addTotals.run(job.tenant_id, job.day, actual, -job.amount_nanos);
+      statements.addTotals.run(job.tenant_id, job.month, actual, -job.amount_nanos);
     });
     this.commitTx = (jobId, actual) => commit.immediate(jobId, actual);
 
     const release = db.transaction((jobId: string) => {
       const job = statements.reservation.get(jobId);
       if (job?.state !== 'reserved') return;
-      statements.setState.run('released', job.amount_micros, Date.now(), jobId);
-      statements.addTotals.run(job.tenant_id, job.day, 0, -job.amount_micros);
-      statements.addTotals.run(job.tenant_id, job.month, 0, -job.amount_micros);
+      statements.setState.run('released', job.amount_nanos, Date.now(), jobId);
+      statements.addTotals.run(job.tenant_id, job.day, 0, -job.amount_nanos);
+      statements.addTotals.run(job.tenant_id, job.month, 0, -job.amount_nanos);
     });
     this.releaseTx = (jobId) => release.immediate(jobId);
   }
@@ -138,7 +138,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   }
 
   commit(jobId: string, actualUsd: number): Promise<void> {
-    return settle(() => this.commitTx(jobId, usdToMicros('actualUsd', actualUsd)));
+    return settle(() => this.commitTx(jobId, usdToNanos('actualUsd', actualUsd)));
   }
 
   release(jobId: string): Promise<void> {
@@ -152,8 +152,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
         const totals = this.statements.totals.get(tenantId, name);
         return {
           period: name,
-          committedUsd: microsToUsd(totals?.committed_micros ?? 0),
-          reservedUsd: microsToUsd(totals?.reserved_micros ?? 0),
+          committedUsd: nanosToUsd(totals?.committed_nanos ?? 0),
+          reservedUsd: nanosToUsd(totals?.reserved_nanos ?? 0),
           capUsd: capUsd ?? null,
         };
       };
@@ -174,7 +174,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   }
 }
 
-/** A reserve with its amounts in micro-dollars and its periods resolved. */
+/** A reserve with its amounts in nano-dollars and its periods resolved. */
 interface ReserveRequest extends UtcPeriods {
   jobId: string;
   tenantId: string;
@@ -186,16 +186,16 @@ interface ReserveRequest extends UtcPeriods {
 
 interface Cap {
   usd: number;
-  micros: number;
+  nanos: number;
 }
 
 function toRequest(input: ReserveInput): ReserveRequest {
   const cap = (name: string, usd: number | undefined) =>
-    usd === undefined ? undefined : { usd, micros: usdToMicros(name, usd) };
+    usd === undefined ? undefined : { usd, nanos: usdToNanos(name, usd) };
   return {
     jobId: input.jobId,
     tenantId: input.tenantId,
-    amount: usdToMicros('amountUsd', input.amountUsd),
+    amount: usdToNanos('amountUsd', input.amountUsd, 'up'),
     dailyCap: cap('caps.dailyUsd', input.caps.dailyUsd),
     monthlyCap: cap('caps.monthlyUsd', input.caps.monthlyUsd),
     now: input.now,
@@ -204,34 +204,34 @@ function toRequest(input: ReserveInput): ReserveRequest {
 }
 
 function used(totals: Totals | undefined): number {
-  return totals ? totals.committed_micros + totals.reserved_micros : 0;
+  return totals ? totals.committed_nanos + totals.reserved_nanos : 0;
 }
 
-/** The refusal when `amount` on top of `usedMicros` would pass the cap; undefined when it fits or there is none. */
+/** The refusal when `amount` on top of `usedNanos` would pass the cap; undefined when it fits or there is none. */
 function checkCap(
   period: 'daily' | 'monthly',
   cap: Cap | undefined,
-  usedMicros: number,
+  usedNanos: number,
   amount: number,
 ): ReserveOutcome | undefined {
-  if (!cap || usedMicros + amount <= cap.micros) return undefined;
-  return { ok: false, period, capUsd: cap.usd, usedUsd: microsToUsd(usedMicros) };
+  if (!cap || usedNanos + amount <= cap.nanos) return undefined;
+  return { ok: false, period, capUsd: cap.usd, usedUsd: nanosToUsd(usedNanos) };
 }
 
 function prepare(db: Database.Database) {
   return {
     reservation: db.prepare<[string], Reservation>(
-      'SELECT tenant_id, day, month, amount_micros, state FROM budget_reservations WHERE job_id = ?',
+      'SELECT tenant_id, day, month, amount_nanos, state FROM budget_reservations WHERE job_id = ?',
     ),
     totals: db.prepare<[string, string], Totals>(
-      'SELECT committed_micros, reserved_micros FROM budget_totals WHERE tenant_id = ? AND period = ?',
+      'SELECT committed_nanos, reserved_nanos FROM budget_totals WHERE tenant_id = ? AND period = ?',
     ),
     insertReservation: db.prepare<[string, string, string, string, number, number, number]>(
-      `INSERT INTO budget_reservations (job_id, tenant_id, day, month, amount_micros, state, created_at, updated_at)
+      `INSERT INTO budget_reservations (job_id, tenant_id, day, month, amount_nanos, state, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)`,
     ),
     setState: db.prepare<[ReservationState, number, number, string]>(
-      'UPDATE budget_reservations SET state = ?, amount_micros = ?, updated_at = ? WHERE job_id = ?',
+      'UPDATE budget_reservations SET state = ?, amount_nanos = ?, updated_at = ? WHERE job_id = ?',
     ),
     // Bounded, so the reserve that happens to prune is not held up by a large backlog.
     pruneReservations: db.prepare<[number]>(
@@ -239,10 +239,10 @@ function prepare(db: Database.Database) {
          (SELECT job_id FROM budget_reservations WHERE created_at < ? ORDER BY created_at LIMIT 1000)`,
     ),
     addTotals: db.prepare<[string, string, number, number]>(
-      `INSERT INTO budget_totals (tenant_id, period, committed_micros, reserved_micros) VALUES (?, ?, ?, ?)
+      `INSERT INTO budget_totals (tenant_id, period, committed_nanos, reserved_nanos) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant_id, period) DO UPDATE SET
-         committed_micros = committed_micros + excluded.committed_micros,
-         reserved_micros = reserved_micros + excluded.reserved_micros`,
+         committed_nanos = committed_nanos + excluded.committed_nanos,
+         reserved_nanos = reserved_nanos + excluded.reserved_nanos`,
     ),
   };
 }

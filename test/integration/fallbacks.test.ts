@@ -15,7 +15,9 @@ beforeAll(async () => {
         resilient: {
           targets: ['gpt-4o-mini', 'claude-haiku-4-5'],
           fallback: {
-            rules: [{ pattern: '\\border status\\b', answer: 'Order status is available at /orders. You asked: {{input}}' }],
+            rules: [
+              { pattern: '\\border status\\b', answer: 'Order status is available at /orders. You asked: {{input}}' },
+            ],
             message: 'Our assistant is busy right now; please try again in a minute.',
             onExhausted: 'degrade',
           },
@@ -71,18 +73,24 @@ describe('when every provider of the chain is down', () => {
       'Order status is available at /orders. You asked: Where is my order status?',
     );
     // Both targets were tried, with Temporal's retries, before falling back.
-    expect(degraded.body.result.attempts.map((a: { providerId: string }) => a.providerId)).toEqual([
-      'openai',
-      'anthropic',
+    const attempts = degraded.body.result.attempts as Array<{ providerId: string; outcome: string }>;
+    expect(attempts.map((a) => [a.providerId, a.outcome])).toEqual([
+      ['openai', 'OVERLOADED'],
+      ['anthropic', 'OVERLOADED'],
     ]);
   }, 90_000);
 
   test('without a rule that matches, the friendly message answers', async () => {
     allDown();
-    const response = await api(url, 'POST', '/v1/chat/completions', { key, body: chatBody('Write a poem', 'resilient') });
+    const response = await api(url, 'POST', '/v1/chat/completions', {
+      key,
+      body: chatBody('Write a poem', 'resilient'),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-switchyard-degraded')).toBe('message');
-    expect(response.body.choices[0].message.content).toBe('Our assistant is busy right now; please try again in a minute.');
+    expect(response.body.choices[0].message.content).toBe(
+      'Our assistant is busy right now; please try again in a minute.',
+    );
   }, 90_000);
 
   test('a route without fallbacks fails with the typed failure', async () => {

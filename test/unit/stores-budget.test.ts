@@ -254,7 +254,7 @@ describe('the Redis budget ledger', () => {
         tenant: 'acme',
         day: '2026-11-26',
         month: '2026-11',
-        amount: '500000',
+        amount: '500000000',
         state: 'reserved',
       });
       const ttl = await client.ttl(`${keyPrefix}:job:job-1`);

@@ -6,7 +6,7 @@ import {
   openSqliteDatabase,
   parseStoreUrl,
   StoreUrlError,
-  usdToMicros,
+  usdToNanos,
   utcPeriods,
 } from '../../src/stores';
 
@@ -69,16 +69,24 @@ describe('store URLs', () => {
 });
 
 describe('ledger units', () => {
-  test('dollar amounts become integer micro-dollars, so a hundred cents add up to exactly one dollar', () => {
-    expect(usdToMicros('amount', 0.01)).toBe(10_000);
-    expect(Array.from({ length: 100 }, () => usdToMicros('amount', 0.01)).reduce((a, b) => a + b)).toBe(1_000_000);
-    expect(usdToMicros('amount', 0.1 + 0.2)).toBe(300_000);
+  test('dollar amounts become integer nano-dollars, so a hundred cents add up to exactly one dollar', () => {
+    expect(usdToNanos('amount', 0.01)).toBe(10_000_000);
+    expect(Array.from({ length: 100 }, () => usdToNanos('amount', 0.01)).reduce((a, b) => a + b)).toBe(1_000_000_000);
+    expect(usdToNanos('amount', 0.1 + 0.2)).toBe(300_000_000);
+    // A cheap call's cost keeps its precision: gpt-4o-mini answers cost millionths of a dollar.
+    expect(usdToNanos('amount', 0.0000096)).toBe(9_600);
+  });
+
+  test('reservations round up, so a tiny amount is never charged as nothing', () => {
+    expect(usdToNanos('amount', 0.0000000001, 'up')).toBe(1);
+    expect(usdToNanos('amount', 0.07, 'up')).toBe(70_000_000);
+    expect(usdToNanos('amount', 0, 'up')).toBe(0);
   });
 
   test('negative and non-finite amounts are refused', () => {
-    expect(() => usdToMicros('amountUsd', -1)).toThrow(RangeError);
-    expect(() => usdToMicros('amountUsd', Number.NaN)).toThrow(/amountUsd/);
-    expect(() => usdToMicros('amountUsd', Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => usdToNanos('amountUsd', -1)).toThrow(RangeError);
+    expect(() => usdToNanos('amountUsd', Number.NaN)).toThrow(/amountUsd/);
+    expect(() => usdToNanos('amountUsd', Number.POSITIVE_INFINITY)).toThrow(RangeError);
   });
 
   test('periods are the UTC day and month, whatever the local time zone', () => {
