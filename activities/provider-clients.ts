@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../src/config/schema';
+import type { ProviderConfig, ProviderKeyConfig } from '../src/config/schema';
 import { FailureType } from '../workflows/failure-types';
 import { ProviderError } from './providers/provider-error';
 import { createProviderAdapter } from './providers/registry';
@@ -6,7 +6,8 @@ import type { ProviderAdapter } from './providers/types';
 
 /**
  * Adapters by provider and key alias, built on first use and kept so their HTTP connections are reused.
- * The workflow names a key by alias; the secret is read here, from the environment variable the config names.
+ * Keys are named by alias (the key pool picks one per call); the secret is read here, from the environment
+ * variable the config names.
  */
 export class ProviderClients {
   private readonly adapters = new Map<string, ProviderAdapter>();
@@ -15,6 +16,26 @@ export class ProviderClients {
     private readonly providers: Record<string, ProviderConfig>,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
+
+  /**
+   * The provider's key pool as this worker can use it: the keys whose secret is set (`usable`) and the
+   * aliases of those whose variable is unset here. Throws a NOT_CONFIGURED `ProviderError` when the provider
+   * is unknown or none of its keys has a secret on this worker.
+   */
+  keysOf(providerId: string): { usable: ProviderKeyConfig[]; unset: string[] } {
+    const provider = this.providers[providerId];
+    if (!provider) {
+      throw new ProviderError(FailureType.NotConfigured, `Provider "${providerId}" is not configured on this worker`);
+    }
+    const usable = provider.keys.filter((key) => this.env[key.env]);
+    if (usable.length === 0) {
+      throw new ProviderError(
+        FailureType.NotConfigured,
+        `No key of provider "${providerId}" is set on this worker (${provider.keys.map((k) => k.env).join(', ')})`,
+      );
+    }
+    return { usable, unset: provider.keys.filter((key) => !this.env[key.env]).map((key) => key.alias) };
+  }
 
   /** The adapter for one provider key; throws a NOT_CONFIGURED `ProviderError` when it cannot be built. */
   adapterFor(providerId: string, keyAlias: string): ProviderAdapter {

@@ -46,3 +46,11 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
 export function isFailureType(value: unknown): value is FailureType {
   return typeof value === 'string' && (Object.values(FailureType) as string[]).includes(value);
 }
+
+/**
+ * Not a provider failure, and never the end of a job: every key of the provider's pool is cooling down
+ * after a 429, out of quota, or at its own per-key limit, so the activity made no call. It is raised
+ * non-retryable with `retryAfterMs` in its details; the workflow waits that long on a timer and calls again,
+ * so Switchyard's own throttling never uses up the retry attempts meant for provider failures.
+ */
+export const KEY_POOL_BUSY = 'KEY_POOL_BUSY';

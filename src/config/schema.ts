@@ -5,18 +5,57 @@ const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "-" and "_" (at most 63 characters)');
 
-/** A key alias: the workflow carries the alias, the worker reads the secret from the named variable. */
+/**
+ * One key of a provider's pool. Workflows carry only aliases; the worker reads the secret from the named
+ * variable and picks a key of the pool for each call, skipping keys that are cooling down after a 429,
+ * out of quota, or at their own limits below.
+ */
 export const providerKeySchema = z.strictObject({
   alias: identifier,
   /** Environment variable holding the secret. */
   env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable, e.g. OPENAI_API_KEY'),
+  /**
+   * Share of the provider's calls this key gets, relative to the other keys' weights.
+   * @default 1
+   */
+  weight: z.number().positive('a weight must be greater than 0').max(1_000_000).default(1),
+  /** The key's own request limit per minute (all workers together); the provider's limit for the key, or lower. */
+  requestsPerMinute: z.number().int().positive().optional(),
+  /** The key's own token limit per minute (input estimate + max_tokens, all workers together). */
+  tokensPerMinute: z.number().int().positive().optional(),
+  /**
+   * How long the key is left out after the provider reports its quota or credit exhausted; until the
+   * next UTC midnight when omitted.
+   */
+  quotaCooldownSeconds: z.number().int().positive().max(31_536_000).optional(),
 });
+
+const providerKeysSchema = z
+  .array(providerKeySchema)
+  .min(1, 'list at least one key, e.g. [{ alias: main, env: OPENAI_API_KEY }]')
+  .superRefine((keys, ctx) => {
+    const aliases = new Set<string>();
+    const envs = new Map<string, string>();
+    keys.forEach((key, index) => {
+      if (aliases.has(key.alias)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'alias'], message: `alias "${key.alias}" is listed twice` });
+      }
+      aliases.add(key.alias);
+      // Two aliases of one secret would double its limits: the provider counts them as one key.
+      const owner = envs.get(key.env);
+      if (owner !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index, 'env'], message: `${key.env} is already the key "${owner}"` });
+      }
+      envs.set(key.env, key.alias);
+    });
+  });
 
 export const providerSchema = z.strictObject({
   type: z.enum(providerTypes),
   /** The provider's API base; the SDK's default when omitted. */
   baseUrl: z.url({ message: 'must be an absolute URL, e.g. https://api.openai.com/v1' }).optional(),
-  keys: z.array(providerKeySchema).min(1, 'list at least one key, e.g. [{ alias: main, env: OPENAI_API_KEY }]'),
+  /** The provider's key pool; calls are spread over the keys by weight. */
+  keys: providerKeysSchema,
   /** Per-attempt timeout of one call. */
   timeoutMs: z.number().int().positive().max(600_000).default(60_000),
   /** Server-enforced rate of calls for the whole provider task queue (all workers together). */
@@ -174,6 +213,7 @@ export const configFileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ProviderKeyConfig = z.infer<typeof providerKeySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type FallbackConfig = z.infer<typeof fallbackSchema>;

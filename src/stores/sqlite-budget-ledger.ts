@@ -20,7 +20,7 @@ interface Totals {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS budget_reservations (
+CREATE TABLE IF NOT EXISTS budget_ledger_jobs (
   job_id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
   day TEXT NOT NULL,
@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS budget_reservations_created_at ON budget_reservations (created_at);
-CREATE TABLE IF NOT EXISTS budget_totals (
+CREATE INDEX IF NOT EXISTS budget_ledger_jobs_created_at ON budget_ledger_jobs (created_at);
+CREATE TABLE IF NOT EXISTS budget_ledger_totals (
   tenant_id TEXT NOT NULL,
   period TEXT NOT NULL,
   committed_nanos INTEGER NOT NULL DEFAULT 0,
@@ -221,25 +221,25 @@ function checkCap(
 function prepare(db: Database.Database) {
   return {
     reservation: db.prepare<[string], Reservation>(
-      'SELECT tenant_id, day, month, amount_nanos, state FROM budget_reservations WHERE job_id = ?',
+      'SELECT tenant_id, day, month, amount_nanos, state FROM budget_ledger_jobs WHERE job_id = ?',
     ),
     totals: db.prepare<[string, string], Totals>(
-      'SELECT committed_nanos, reserved_nanos FROM budget_totals WHERE tenant_id = ? AND period = ?',
+      'SELECT committed_nanos, reserved_nanos FROM budget_ledger_totals WHERE tenant_id = ? AND period = ?',
     ),
     insertReservation: db.prepare<[string, string, string, string, number, number, number]>(
-      `INSERT INTO budget_reservations (job_id, tenant_id, day, month, amount_nanos, state, created_at, updated_at)
+      `INSERT INTO budget_ledger_jobs (job_id, tenant_id, day, month, amount_nanos, state, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)`,
     ),
     setState: db.prepare<[ReservationState, number, number, string]>(
-      'UPDATE budget_reservations SET state = ?, amount_nanos = ?, updated_at = ? WHERE job_id = ?',
+      'UPDATE budget_ledger_jobs SET state = ?, amount_nanos = ?, updated_at = ? WHERE job_id = ?',
     ),
     // Bounded, so the reserve that happens to prune is not held up by a large backlog.
     pruneReservations: db.prepare<[number]>(
-      `DELETE FROM budget_reservations WHERE job_id IN
-         (SELECT job_id FROM budget_reservations WHERE created_at < ? ORDER BY created_at LIMIT 1000)`,
+      `DELETE FROM budget_ledger_jobs WHERE job_id IN
+         (SELECT job_id FROM budget_ledger_jobs WHERE created_at < ? ORDER BY created_at LIMIT 1000)`,
     ),
     addTotals: db.prepare<[string, string, number, number]>(
-      `INSERT INTO budget_totals (tenant_id, period, committed_nanos, reserved_nanos) VALUES (?, ?, ?, ?)
+      `INSERT INTO budget_ledger_totals (tenant_id, period, committed_nanos, reserved_nanos) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant_id, period) DO UPDATE SET
          committed_nanos = committed_nanos + excluded.committed_nanos,
          reserved_nanos = reserved_nanos + excluded.reserved_nanos`,

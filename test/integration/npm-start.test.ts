@@ -19,6 +19,8 @@ test('the launcher brings up Temporal, the mock provider, the worker and the API
     TEMPORAL_DB_FILE: join(dataDir, 'temporal.db'),
     TEMPORAL_LOG_FILE: join(dataDir, 'temporal.log'),
     MOCK_PROVIDER_PORT: String(mockPort),
+    CACHE_URL: `sqlite://${join(dataDir, 'cache.sqlite')}`,
+    COUNTERS_URL: `sqlite://${join(dataDir, 'counters.sqlite')}`,
     LOG_LEVEL: 'warn',
   });
   const launcher = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/dev/start.ts')], {

@@ -1,0 +1,76 @@
+/**
+ * The pure part of choosing a key from a provider's pool: where each key stands, how much of its weight
+ * it gets, the weighted draw, and how long until the soonest key frees up. No I/O, so it is tested alone.
+ */
+
+import type { KeyStatus } from '../src/stores/key-state-types';
+import type { ChatMessage, ChatRequest } from '../workflows/chat-types';
+
+/** Where a key stands at a given moment. */
+export type KeyStanding =
+  | { state: 'usable' }
+  /** Cooling down after a 429 until `until`. */
+  | { state: 'cooling'; until: number }
+  /** Out of quota until `until`. */
+  | { state: 'out'; until: number };
+
+/** A key's standing at `now` from what the store knows of it (nothing known: usable). */
+export function standingOf(status: KeyStatus | undefined, now: number): KeyStanding {
+  if (status && status.outUntil > now) return { state: 'out', until: status.outUntil };
+  if (status && status.cooldownUntil > now) return { state: 'cooling', until: status.cooldownUntil };
+  return { state: 'usable' };
+}
+
+/** The least share of its weight a key gets right after a 429. */
+export const MIN_RECOVERY_SHARE = 0.1;
+
+/**
+ * A key's weight, reduced for a while after its last 429: a key just back from a cooldown is likely close
+ * to its limit again, so it gets `MIN_RECOVERY_SHARE` of its weight at first, growing linearly to the whole
+ * weight `recoveryMs` after the 429. Keys least recently rate-limited are therefore preferred.
+ */
+export function recoveredWeight(weight: number, lastRateLimitedAt: number, now: number, recoveryMs: number): number {
+  if (lastRateLimitedAt <= 0 || recoveryMs <= 0) return weight;
+  const since = Math.max(0, now - lastRateLimitedAt);
+  if (since >= recoveryMs) return weight;
+  return weight * (MIN_RECOVERY_SHARE + ((1 - MIN_RECOVERY_SHARE) * since) / recoveryMs);
+}
+
+/** Draws one item with probability proportional to its weight; `random` returns [0, 1). Undefined when empty. */
+export function pickWeighted<T extends { weight: number }>(items: readonly T[], random: () => number): T | undefined {
+  const total = items.reduce((sum, item) => sum + Math.max(0, item.weight), 0);
+  if (!(total > 0)) return items[0];
+  let point = random() * total;
+  for (const item of items) {
+    point -= Math.max(0, item.weight);
+    if (point < 0) return item;
+  }
+  // Only rounding can get here (random() close to 1): the last item with weight is the one meant.
+  return [...items].reverse().find((item) => item.weight > 0);
+}
+
+/** Milliseconds from `now` until the soonest of `times` (at least 1: a wait of 0 would spin). */
+export function soonestFreeInMs(times: readonly number[], now: number): number {
+  if (times.length === 0) return 1;
+  return Math.max(1, Math.ceil(Math.min(...times) - now));
+}
+
+/** The next UTC midnight after `now`: when daily quotas are assumed to come back. */
+export function nextUtcMidnight(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
+}
+
+function textOf(message: ChatMessage): string {
+  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text).join('');
+}
+
+/**
+ * Tokens a call may use, for tokens-per-minute limits: input at four characters a token plus a few per
+ * message (as the API estimates tenant limits), plus `max_tokens` or `defaultMaxTokens` of output — which
+ * is also how OpenAI counts a request against its own limit before answering it.
+ */
+export function estimateCallTokens(request: ChatRequest, defaultMaxTokens: number): number {
+  const input = request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m).length / 4) + 4, 0);
+  return input + (request.max_tokens ?? defaultMaxTokens);
+}
