@@ -1,7 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import { FailureType } from '../workflows/failure-types';
 import type { ProviderCallInput, ProviderCallResult } from '../workflows/shared';
 import { toApplicationFailure } from './failures';
+import { KeyPoolBusyError, type KeyLease, type KeyPool, type KeyPools } from './key-pool';
+import { keyFailure, keyPoolBusyFailure } from './key-pool-failures';
 import type { ProviderClients } from './provider-clients';
 import { ProviderError } from './providers/provider-error';
 
@@ -10,30 +13,43 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface CallProviderDeps {
   clients: ProviderClients;
+  keyPools: KeyPools;
   logger: Logger;
 }
 
-/** Calls one provider with one key; logs one line per call (never the key itself). */
+/**
+ * Calls one provider with a key chosen from its pool at call time (the input's `keyAlias` is only the
+ * pool's first key); logs one line per call with the alias used (never the key itself).
+ *
+ * A 429 cools the key down and an exhausted quota leaves it out, both in the shared store; the failure
+ * then says when the retry can find a key (see `keyFailure`). When no key is free before the call, no
+ * call is made and the activity fails with KEY_POOL_BUSY for the workflow to wait out.
+ */
 export async function callProvider(deps: CallProviderDeps, input: ProviderCallInput): Promise<ProviderCallResult> {
   const context = Context.current();
   const attempt = context.info.attempt;
-  const logFields = {
+  const logFields: Record<string, unknown> = {
     jobId: input.jobId,
     provider: input.providerId,
     model: input.model,
-    keyAlias: input.keyAlias,
     attempt,
   };
   const started = performance.now();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  let pool: KeyPool | undefined;
+  let lease: KeyLease | undefined;
   try {
-    const adapter = deps.clients.adapterFor(input.providerId, input.keyAlias);
+    pool = deps.keyPools.pool(input.providerId);
+    lease = await pool.acquire(input.request);
+    logFields.keyAlias = lease.alias;
+    const adapter = deps.clients.adapterFor(input.providerId, lease.alias);
     const completion = await adapter.chat({
       model: input.model,
       request: input.request,
       signal: context.cancellationSignal,
     });
     const latencyMs = Math.round(performance.now() - started);
+    await pool.settle(lease, completion.usage.total_tokens);
     deps.logger.info(
       {
         ...logFields,
@@ -44,7 +60,7 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
       },
       'provider call',
     );
-    return { completion, latencyMs, attempt };
+    return { completion, latencyMs, attempt, keyAlias: lease.alias };
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     if (context.cancellationSignal.aborted) {
@@ -52,11 +68,21 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
       // The SDKs' own abort errors are not recognised by Temporal as a cancellation; the signal's reason is.
       throw context.cancellationSignal.reason;
     }
+    if (err instanceof KeyPoolBusyError) {
+      deps.logger.info({ ...logFields, status: 'keys_busy', retryAfterMs: err.retryAfterMs }, 'provider call');
+      throw keyPoolBusyFailure(err, attempt);
+    }
     if (err instanceof ProviderError) {
       deps.logger.warn(
         { ...logFields, status: err.type, httpStatus: err.details.status, latencyMs, error: err.message },
         'provider call',
       );
+      if (pool && lease && err.type === FailureType.RateLimited) {
+        throw keyFailure(err, attempt, lease.alias, await pool.rateLimited(lease, err.details.retryAfterMs));
+      }
+      if (pool && lease && err.type === FailureType.QuotaExhausted) {
+        throw keyFailure(err, attempt, lease.alias, await pool.quotaExhausted(lease));
+      }
       throw toApplicationFailure(err, attempt);
     }
     deps.logger.error({ ...logFields, status: 'error', latencyMs, err }, 'provider call');

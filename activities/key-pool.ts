@@ -126,7 +126,10 @@ export class KeyPool {
       const status = statuses.get(key.alias);
       const standing = standingOf(status, now);
       if (standing.state === 'usable') {
-        candidates.push({ key, weight: recoveredWeight(key.weight, status?.lastRateLimitedAt ?? 0, now, this.recoveryMs) });
+        candidates.push({
+          key,
+          weight: recoveredWeight(key.weight, status?.lastRateLimitedAt ?? 0, now, this.recoveryMs),
+        });
       } else {
         blocked.push({ alias: key.alias, until: standing.until, out: standing.state === 'out' });
       }
@@ -174,9 +177,7 @@ export class KeyPool {
     const key = this.keys.find((k) => k.alias === lease.alias);
     if (!lease.tokens || !key) return;
     const charge = lease.tokens;
-    await this.guard('settle tokens', () =>
-      this.options.store.settleTokens(this.providerId, key, charge, usedTokens),
-    );
+    await this.guard('settle tokens', () => this.options.store.settleTokens(this.providerId, key, charge, usedTokens));
   }
 
   /** What the retry can expect, with `failed` (just recorded) taken as known even if the store write failed. */

@@ -1,18 +1,35 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { Activities } from './activity-types';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
+import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
 import type { AttemptRecord, JobTarget, ProviderCallResult } from './shared';
 import type { ChatRequest } from './chat-types';
 
-/** Retries of one target. Non-retryable failure types move straight on; a 429's Retry-After overrides the backoff. */
+/**
+ * Retries of one target. Non-retryable failure types move straight on; a 429's Retry-After overrides the backoff.
+ *
+ * QUOTA_EXHAUSTED is left to the activity: it is final only when every key of the provider's pool is out,
+ * and while another key remains the activity raises it retryable so the retry uses that key. KEY_POOL_BUSY
+ * is never retried here: the chain waits for it on a timer and calls afresh (see `KEY_POOL_WAIT`).
+ */
 const PROVIDER_RETRY: RetryPolicy = {
   initialInterval: '500ms',
   backoffCoefficient: 2,
   maximumInterval: '30s',
   maximumAttempts: 4,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+  nonRetryableErrorTypes: [
+    ...NON_RETRYABLE_FAILURE_TYPES.filter((type) => type !== FailureType.QuotaExhausted),
+    KEY_POOL_BUSY,
+  ],
 };
+
+/**
+ * Waiting for a provider's key pool to free up (KEY_POOL_BUSY: no call was made). Each wait is a durable
+ * timer followed by a fresh activity with all of PROVIDER_RETRY's attempts, so Switchyard's own throttling
+ * never uses up the attempts meant for provider failures. Bounded, so that a pool whose limits are far
+ * below the traffic ends the target as RATE_LIMITED and the chain moves on.
+ */
+const KEY_POOL_WAIT = { maxWaits: 100, maxTotalMs: 30 * 60_000, minDelayMs: 100 } as const;
 
 /** Heartbeats let a dead worker's call be retried elsewhere long before the start-to-close timeout. */
 const HEARTBEAT_TIMEOUT = '10s';
@@ -33,6 +50,15 @@ function failureTypeOf(err: unknown): FailureType {
   }
   if (err instanceof ActivityFailure && err.cause?.name === 'TimeoutFailure') return FailureType.Timeout;
   return FailureType.ServerError;
+}
+
+/** How long to wait before calling again, when `err` says the key pool was busy; null for any other failure. */
+function keyPoolWaitOf(err: unknown): number | null {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return null;
+  if (err.cause.type !== KEY_POOL_BUSY) return null;
+  const first = err.cause.details?.[0] as { retryAfterMs?: unknown } | undefined;
+  const wait = typeof first?.retryAfterMs === 'number' ? first.retryAfterMs : 0;
+  return Math.max(KEY_POOL_WAIT.minDelayMs, Math.ceil(wait));
 }
 
 function attemptsOf(err: unknown): number {
@@ -62,29 +88,46 @@ export async function callChain(
   let lastFailure: { type: FailureType; message: string } | null = null;
   for (const target of targets) {
     onTarget(target);
-    try {
-      const call = await providerActivities(target).callProvider({
-        jobId,
-        providerId: target.providerId,
-        providerType: target.providerType,
-        model: target.model,
-        keyAlias: target.keyAlias,
-        request,
-      });
-      attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: call.attempt });
-      return { call, target, attempts };
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const type = failureTypeOf(err);
-      const message = (err instanceof ActivityFailure && err.cause?.message) || (err as Error).message;
+    // Activity attempts on this target, over every fresh call after a wait for the key pool.
+    let targetAttempts = 0;
+    let waitedMs = 0;
+    for (let waits = 0; ; waits++) {
+      let failure: unknown;
+      try {
+        const call = await providerActivities(target).callProvider({
+          jobId,
+          providerId: target.providerId,
+          providerType: target.providerType,
+          model: target.model,
+          keyAlias: target.keyAlias,
+          request,
+        });
+        const total = targetAttempts + call.attempt;
+        attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: total });
+        return { call, target, attempts };
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        failure = err;
+      }
+      targetAttempts += attemptsOf(failure);
+      const wait = keyPoolWaitOf(failure);
+      if (wait !== null && waits < KEY_POOL_WAIT.maxWaits && waitedMs + wait <= KEY_POOL_WAIT.maxTotalMs) {
+        waitedMs += wait;
+        await sleep(wait);
+        continue;
+      }
+      // A pool still busy after the longest wait is reported as what it is to the caller: rate limited.
+      const type = wait === null ? failureTypeOf(failure) : FailureType.RateLimited;
+      const message = (failure instanceof ActivityFailure && failure.cause?.message) || (failure as Error).message;
       attempts.push({
         providerId: target.providerId,
         model: target.model,
         outcome: type,
-        attempts: attemptsOf(err),
+        attempts: targetAttempts,
         message,
       });
       lastFailure = { type, message };
+      break;
     }
   }
   throw ApplicationFailure.create({

@@ -170,6 +170,7 @@ export interface ProviderCallInput {
   providerId: string;
   providerType: ProviderType;
   model: string;
+  /** The target's key alias (the pool's first key); the activity chooses the key it uses from the pool. */
   keyAlias: string;
   request: ChatRequest;
 }
@@ -179,4 +180,6 @@ export interface ProviderCallResult {
   latencyMs: number;
   /** Temporal's attempt number of the call that succeeded. */
   attempt: number;
+  /** The key of the provider's pool the call used. */
+  keyAlias: string;
 }

@@ -2,25 +2,34 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, ProviderClients } from '../../activities';
+import { KeyPools } from '../../activities/key-pool';
 import { jobsTaskQueue, providerTaskQueue, type CachedResponse } from '../../workflows/shared';
 import type { Config } from '../config';
 import { createBudgetLedger, createResponseCache, parseStoreUrl } from '../stores';
+import { createKeyStateStore } from '../stores/key-state-store';
+import type { KeyStateStore } from '../stores/key-state-types';
 import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
 
 export interface WorkerStores {
   cache: ResponseCacheStore<CachedResponse>;
   ledger: BudgetLedger;
+  /** Cooldowns, outs and per-key counts of the providers' keys, shared by every worker. */
+  keyState: KeyStateStore;
   close(): Promise<void>;
 }
 
-/** Opens the cache and the budget ledger the activities use, from the config's store URLs. */
+/** Opens the cache, the budget ledger and the key state the activities use, from the config's store URLs. */
 export async function openWorkerStores(config: Config): Promise<WorkerStores> {
   const cache = await createResponseCache<CachedResponse>(parseStoreUrl('CACHE_URL', config.stores.cacheUrl));
-  const ledger = await createBudgetLedger(parseStoreUrl('COUNTERS_URL', config.stores.countersUrl));
+  const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
+  const ledger = await createBudgetLedger(countersUrl);
+  const keyState = await createKeyStateStore(countersUrl);
   return {
     cache,
     ledger,
+    keyState,
     async close() {
+      await keyState.close();
       await ledger.close();
       await cache.close();
     },
@@ -53,9 +62,16 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     );
   }
   const jobsQueue = jobsTaskQueue(config.temporal.taskQueuePrefix);
+  const clients = new ProviderClients(config.providers, options.env);
+  const activityLogger = logger.child({ part: 'activities' });
   const activities = createActivities({
-    clients: new ProviderClients(config.providers, options.env),
-    logger: logger.child({ part: 'activities' }),
+    clients,
+    keyPools: new KeyPools(clients, {
+      store: options.stores.keyState,
+      logger: activityLogger,
+      defaultMaxTokens: config.budgets.defaultMaxTokens,
+    }),
+    logger: activityLogger,
     cache: options.stores.cache,
     ledger: options.stores.ledger,
     client: options.client,
