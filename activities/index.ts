@@ -1,9 +1,10 @@
 import type { FlightInput, ProviderCallInput } from '../workflows/shared';
 import { awaitFlight, type AwaitFlightDeps } from './await-flight';
 import { callProvider, type CallProviderDeps } from './call-provider';
+import { createCircuitSteps, guardedCall, type CircuitDeps } from './circuit-guard';
 import { createStoreSteps, type StoreStepDeps } from './store-steps';
 
-export type ActivityDeps = CallProviderDeps & StoreStepDeps & AwaitFlightDeps;
+export type ActivityDeps = CallProviderDeps & StoreStepDeps & AwaitFlightDeps & CircuitDeps;
 
 /**
  * Builds the activities over their dependencies, so each worker process shares one set of provider
@@ -11,9 +12,10 @@ export type ActivityDeps = CallProviderDeps & StoreStepDeps & AwaitFlightDeps;
  */
 export function createActivities(deps: ActivityDeps) {
   return {
-    callProvider: (input: ProviderCallInput) => callProvider(deps, input),
+    callProvider: (input: ProviderCallInput) => guardedCall(deps, input, (call) => callProvider(deps, call)),
     awaitFlight: (input: FlightInput) => awaitFlight(deps, input),
     ...createStoreSteps(deps),
+    ...createCircuitSteps(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { Activities } from './activity-types';
+import { storeSteps } from './local-activities';
 import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
 import type { AttemptRecord, JobTarget, ProviderCallResult } from './shared';
 import type { ChatRequest } from './chat-types';
@@ -87,6 +88,19 @@ export async function callChain(
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
   for (const target of targets) {
+    // An open circuit is skipped without spending the target's attempts or touching the provider.
+    if (!(await storeSteps.admitCircuit({ providerId: target.providerId, model: target.model }))) {
+      const message = `The circuit of ${target.providerId}:${target.model} is open: skipped`;
+      attempts.push({
+        providerId: target.providerId,
+        model: target.model,
+        outcome: FailureType.CircuitOpen,
+        attempts: 0,
+        message,
+      });
+      lastFailure = { type: FailureType.CircuitOpen, message };
+      continue;
+    }
     onTarget(target);
     // Activity attempts on this target, over every fresh call after a wait for the key pool.
     let targetAttempts = 0;

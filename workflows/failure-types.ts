@@ -27,6 +27,8 @@ export const FailureType = {
   BudgetExceeded: 'BUDGET_EXCEEDED',
   /** The job may only be answered from the cache (mode `only`, or the `cache-only` budget policy) and nothing is cached. */
   CacheMiss: 'CACHE_MISS',
+  /** The target's circuit is open: the provider is failing, so the chain moves on without calling it. */
+  CircuitOpen: 'CIRCUIT_OPEN',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -40,6 +42,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
   FailureType.NotConfigured,
   FailureType.BudgetExceeded,
   FailureType.CacheMiss,
+  FailureType.CircuitOpen,
 ];
 
 /** True when `value` names one of Switchyard's failure types. */

@@ -15,6 +15,7 @@ export const DEGRADABLE_FAILURES: readonly string[] = [
   FailureType.QuotaExhausted,
   FailureType.Auth,
   FailureType.NotConfigured,
+  FailureType.CircuitOpen,
 ];
 
 function lastUserText(request: ChatRequest): string {

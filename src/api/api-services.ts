@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { createBudgetLedger, createResponseCache } from '../stores';
+import { createBudgetLedger, createCircuitStore, createResponseCache, type CircuitStore } from '../stores';
 import { parseStoreUrl } from '../stores/store-url';
 import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
 import type { CachedResponse } from '../../workflows/shared';
@@ -10,19 +10,24 @@ export interface ApiServices {
   cache: ResponseCacheStore<CachedResponse>;
   ledger: BudgetLedger;
   limiter: TenantRateLimiter;
+  circuits: CircuitStore;
   close(): Promise<void>;
 }
 
 /** Opens the API's stores from the config's store URLs. */
 export async function createApiServices(config: Config): Promise<ApiServices> {
   const cache = await createResponseCache<CachedResponse>(parseStoreUrl('CACHE_URL', config.stores.cacheUrl));
-  const ledger = await createBudgetLedger(parseStoreUrl('COUNTERS_URL', config.stores.countersUrl));
+  const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
+  const ledger = await createBudgetLedger(countersUrl);
+  const circuits = await createCircuitStore(countersUrl, config.circuitBreaker);
   const limiter = await createTenantRateLimiter(config);
   return {
     cache,
     ledger,
     limiter,
+    circuits,
     async close() {
+      await circuits.close();
       await limiter.close();
       await ledger.close();
       await cache.close();

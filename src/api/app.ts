@@ -11,6 +11,7 @@ import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { spendRouter } from './routes/spend';
+import { adminRouter } from './routes/admin';
 
 export interface AppDeps {
   client: Client;
@@ -40,6 +41,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   );
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   app.use(spendRouter(config, ledger));
+  app.use(adminRouter(config, services.circuits));
 
   app.use(notFound);
   app.use(errorHandler(logger));

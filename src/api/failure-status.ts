@@ -14,4 +14,5 @@ export const FAILURE_HTTP: Record<FailureType, { status: number; code: string }>
   [FailureType.NotConfigured]: { status: 502, code: 'provider_not_configured' },
   [FailureType.BudgetExceeded]: { status: 402, code: 'budget_exceeded' },
   [FailureType.CacheMiss]: { status: 422, code: 'cache_miss' },
+  [FailureType.CircuitOpen]: { status: 503, code: 'provider_circuit_open' },
 };

@@ -1,4 +1,5 @@
 import type { ModelPrice } from '../../workflows/shared';
+import type { CircuitSettings } from '../stores/circuit-state';
 import type { FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
 
 /** A model alias resolved to a provider and price. */
@@ -27,6 +28,7 @@ export interface Config {
   defaultRoute: string | null;
   /** Fallbacks of requests whose route has none of its own. */
   fallback: FallbackConfig;
+  circuitBreaker: CircuitSettings;
   stores: { cacheUrl: string; countersUrl: string };
   cache: { fastPath: boolean };
   budgets: { defaultMaxTokens: number };

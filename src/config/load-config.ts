@@ -9,6 +9,7 @@ import { ConfigError } from './config-error';
 import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import {
+  circuitBreakerSchema,
   configFileSchema,
   fallbackSchema,
   providerSchema,
@@ -140,6 +141,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     routes,
     defaultRoute,
     fallback: file.fallback ?? fallbackSchema.parse({}),
+    circuitBreaker: file.circuitBreaker ?? circuitBreakerSchema.parse({}),
     stores: {
       cacheUrl: env.CACHE_URL ?? file.stores?.cacheUrl ?? 'sqlite://.data/cache.sqlite',
       countersUrl: env.COUNTERS_URL ?? file.stores?.countersUrl ?? 'sqlite://.data/counters.sqlite',

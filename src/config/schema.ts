@@ -156,6 +156,16 @@ export const tenantSchema = z.strictObject({
   cache: tenantCacheSchema.default(tenantCacheSchema.parse({})),
 });
 
+/** When a provider/model's circuit opens, and for how long. Shared by every worker through the counters store. */
+export const circuitBreakerSchema = z.strictObject({
+  failureRatio: z.number().gt(0).max(1).default(0.5),
+  minRequests: z.number().int().positive().default(10),
+  consecutiveFailures: z.number().int().positive().default(5),
+  windowSeconds: z.number().int().positive().default(30),
+  openSeconds: z.number().int().positive().default(30),
+  probeSeconds: z.number().int().positive().default(30),
+});
+
 /** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
 export const configFileSchema = z.strictObject({
   api: z
@@ -207,6 +217,7 @@ export const configFileSchema = z.strictObject({
     })
     .optional(),
   tenants: z.record(identifier, tenantSchema).optional(),
+  circuitBreaker: circuitBreakerSchema.optional(),
   /** Keys of operators (admin endpoints), as sha256 hashes. */
   adminApiKeys: z.array(sha256Key).optional(),
 });

@@ -7,6 +7,8 @@ import { DEFAULT_CACHE_NAMESPACE, KeyvResponseCache } from './response-cache';
 import { openSqliteDatabase } from './sqlite-database';
 import { SqliteBudgetLedger, type SqliteBudgetLedgerOptions } from './sqlite-budget-ledger';
 import type { StoreUrl } from './store-url';
+import { RedisCircuitStore, SqliteCircuitStore, type CircuitStore } from './circuit-store';
+import type { CircuitSettings } from './circuit-state';
 import type { BudgetLedger, CacheEntry, ResponseCacheStore } from './types';
 
 export interface ResponseCacheOptions extends RedisConnectionOptions {
@@ -48,6 +50,20 @@ export async function createResponseCache<T>(
   const store = new KeyvRedis<string>(redis.client, { namespace, throwOnErrors: true });
   const keyv = new Keyv<CacheEntry<T>>({ store, namespace, useKeyPrefix: false, throwOnErrors: true });
   return new KeyvResponseCache(keyv, () => redis.release());
+}
+
+/** Opens the shared circuit breakers at `url`, on SQLite or Redis. */
+export async function createCircuitStore(url: StoreUrl, settings: CircuitSettings): Promise<CircuitStore> {
+  if (url.kind === 'sqlite') {
+    const database = openSqliteDatabase(url.path);
+    try {
+      return new SqliteCircuitStore(database, settings);
+    } catch (err) {
+      database.release();
+      throw err;
+    }
+  }
+  return new RedisCircuitStore(await connectRedis(url.url), settings);
 }
 
 /** Opens the budget ledger at `url`, on SQLite or Redis. `close()` gives this ledger's share of the connection back. */

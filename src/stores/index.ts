@@ -8,3 +8,5 @@ export * from './sqlite-database';
 export * from './redis-connection';
 export * from './keyv-sqlite-store';
 export * from './ledger-units';
+export * from './circuit-state';
+export * from './circuit-store';

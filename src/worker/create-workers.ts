@@ -5,7 +5,13 @@ import { createActivities, ProviderClients } from '../../activities';
 import { KeyPools } from '../../activities/key-pool';
 import { jobsTaskQueue, providerTaskQueue, type CachedResponse } from '../../workflows/shared';
 import type { Config } from '../config';
-import { createBudgetLedger, createResponseCache, parseStoreUrl } from '../stores';
+import {
+  createBudgetLedger,
+  createCircuitStore,
+  createResponseCache,
+  parseStoreUrl,
+  type CircuitStore,
+} from '../stores';
 import { createKeyStateStore } from '../stores/key-state-store';
 import type { KeyStateStore } from '../stores/key-state-types';
 import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
@@ -15,6 +21,8 @@ export interface WorkerStores {
   ledger: BudgetLedger;
   /** Cooldowns, outs and per-key counts of the providers' keys, shared by every worker. */
   keyState: KeyStateStore;
+  /** Circuit breakers of the providers' models, shared by every worker. */
+  circuits: CircuitStore;
   close(): Promise<void>;
 }
 
@@ -24,11 +32,14 @@ export async function openWorkerStores(config: Config): Promise<WorkerStores> {
   const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
   const ledger = await createBudgetLedger(countersUrl);
   const keyState = await createKeyStateStore(countersUrl);
+  const circuits = await createCircuitStore(countersUrl, config.circuitBreaker);
   return {
     cache,
     ledger,
     keyState,
+    circuits,
     async close() {
+      await circuits.close();
       await keyState.close();
       await ledger.close();
       await cache.close();
@@ -73,6 +84,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     }),
     logger: activityLogger,
     cache: options.stores.cache,
+    circuits: options.stores.circuits,
     ledger: options.stores.ledger,
     client: options.client,
     jobsTaskQueue: jobsQueue,

@@ -128,7 +128,7 @@ describe('key pools', () => {
       gate.quotaOut.add(secretOf('b'));
       const run = randomUUID().slice(0, 8);
       // One job at a time until one has met the exhausted key (bounded).
-      let metIt: JsonResponse['body'] | undefined;
+      let metIt: JsonResponse['body'] = null;
       for (let i = 0; i < 10 && !gate.refused.size; i++) {
         const { job } = await finished(url, await submit(url, `Quota probe ${i} ${run}`));
         expect(job).toMatchObject({ status: 'completed', result: { providerId: 'openai', degraded: false } });
@@ -136,7 +136,9 @@ describe('key pools', () => {
       }
       expect(gate.refused.get(secretOf('b'))).toBe(1);
       // The quota failure cost one attempt, not the job: the retry went to another key.
-      expect(metIt.result.attempts).toEqual([{ providerId: 'openai', model: 'gpt-4o-mini', outcome: 'ok', attempts: 2 }]);
+      expect(metIt.result.attempts).toEqual([
+        { providerId: 'openai', model: 'gpt-4o-mini', outcome: 'ok', attempts: 2 },
+      ]);
 
       const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(url, `After quota ${i} ${run}`)));
       const jobs = await Promise.all(ids.map((id) => finished(url, id)));
