@@ -7,11 +7,13 @@ import type { ApiServices } from './api-services';
 import { tenantAuth } from './auth';
 import { errorHandler, notFound, openAIErrorFormat } from './error-handler';
 import { JobService } from './job-service';
+import { countedRateLimiter } from './rate-limits';
 import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
+import { createApiMetrics } from '../telemetry/api-metrics';
 
 export interface AppDeps {
   client: Client;
@@ -27,17 +29,22 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   app.set('etag', false);
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
   app.use(healthRouter(client));
+  const metrics = createApiMetrics(services.circuits);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
-  const jobs = new JobService(client, config);
+  const jobs = new JobService(client, config, metrics);
   const auth = tenantAuth(config);
   const json = express.json({ limit: config.api.bodyLimit });
-  const { cache, limiter, ledger } = services;
+  const { cache, ledger } = services;
+  const limiter = countedRateLimiter(services.limiter, metrics);
   app.use(
     '/v1/chat/completions',
     openAIErrorFormat,
     auth,
     json,
-    chatCompletionsRouter({ jobs, limiter, cache, config, logger }),
+    chatCompletionsRouter({ jobs, limiter, cache, config, logger, metrics }),
   );
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   app.use(spendRouter(config, ledger));

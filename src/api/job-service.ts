@@ -19,6 +19,7 @@ import { HttpError } from './http-error';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
 import { jobStateOf, type JobView } from './job-view';
 import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
+import type { ApiMetrics } from '../telemetry/api-metrics';
 
 export interface SubmitJobInput {
   tenantId: string;
@@ -50,6 +51,7 @@ export class JobService {
   constructor(
     private readonly client: Client,
     private readonly config: Config,
+    private readonly metrics?: ApiMetrics,
   ) {}
 
   /** Decides the job's chain, cache use and budget; a 400 for an unknown model or route. */
@@ -95,6 +97,7 @@ export class JobService {
           staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
         }),
       );
+      this.metrics?.jobsSubmitted.inc({ tenant: input.tenantId, model: input.request.model });
       return { jobId, existing: false, handle };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !input.idempotencyKey) throw err;

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { connectRedis } from '../stores/redis-connection';
 import { openSqliteDatabase } from '../stores/sqlite-database';
 import { parseStoreUrl } from '../stores/store-url';
+import type { ApiMetrics } from '../telemetry/api-metrics';
 import { HttpError } from './http-error';
 
 interface TenantLimiters {
@@ -97,4 +98,21 @@ async function consumeOrReject(limiter: RateLimiterAbstract, key: string, points
       },
     );
   }
+}
+
+/** Counts every refusal of `limiter` in the API's metrics. */
+export function countedRateLimiter(limiter: TenantRateLimiter, metrics: ApiMetrics): TenantRateLimiter {
+  return {
+    async consume(tenantId, tokens) {
+      try {
+        await limiter.consume(tenantId, tokens);
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 429) {
+          metrics.rateLimited.inc({ tenant: tenantId, limit: String(err.extra.details?.limit ?? 'unknown') });
+        }
+        throw err;
+      }
+    },
+    close: () => limiter.close(),
+  };
 }

@@ -114,3 +114,25 @@ function cacheSuite(store: 'sqlite' | 'redis') {
 
 cacheSuite('sqlite');
 cacheSuite('redis');
+
+describe('metrics', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ api: true, worker: true, config: { tenants: { acme: tenant('acme') } } });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  test('fast-path cache hits and submitted jobs are counted on /metrics', async () => {
+    const url = harness.api!.url;
+    const body = chatBody('Count me', 'gpt-4o-mini', { temperature: 0 });
+    await api(url, 'POST', '/v1/chat/completions', { key: tenantKey('acme'), body });
+    await api(url, 'POST', '/v1/chat/completions', { key: tenantKey('acme'), body });
+    const response = await fetch(`${url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/switchyard_cache_fast_path_hits_total\{tenant="acme"\} 1/);
+    expect(text).toMatch(/switchyard_jobs_submitted_total\{tenant="acme",model="gpt-4o-mini"\} 1/);
+  });
+});

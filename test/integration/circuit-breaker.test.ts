@@ -6,7 +6,7 @@ let harness: Harness;
 let primary: MockProviderHandle;
 let url: string;
 const ADMIN = 'sk-test-admin';
-const OPEN_SECONDS = 4;
+const OPEN_SECONDS = 10;
 
 beforeAll(async () => {
   // The primary provider is its own server, so it can go down while the secondary stays up.

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createKeyStateStore } from '../../src/stores/key-state-store';
+import { parseStoreUrl } from '../../src/stores/store-url';
 import { chatBody, startHarness, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 
@@ -62,8 +64,18 @@ async function startKeyGate(): Promise<KeyGate> {
   });
 }
 
-/** A config with one OpenAI provider whose pool holds keys a, b and c, each limited to R requests a minute. */
-function poolConfig(gate: KeyGate, weights: Partial<Record<(typeof KEYS)[number], number>> = {}) {
+type Alias = (typeof KEYS)[number];
+
+interface PoolSetup {
+  /** Each key's `requestsPerMinute`; none when null. */
+  requestsPerMinute: number | null;
+  /** The mock's per-key limit. */
+  mockLimit: number;
+  weights?: Partial<Record<Alias, number>>;
+}
+
+/** A config with one OpenAI provider whose pool holds keys a, b and c. */
+function poolConfig(gate: KeyGate, setup: PoolSetup) {
   return {
     providers: {
       openai: {
@@ -72,8 +84,8 @@ function poolConfig(gate: KeyGate, weights: Partial<Record<(typeof KEYS)[number]
         keys: KEYS.map((alias) => ({
           alias,
           env: `OPENAI_KEY_${alias.toUpperCase()}`,
-          requestsPerMinute: R,
-          ...(weights[alias] ? { weight: weights[alias] } : {}),
+          ...(setup.requestsPerMinute ? { requestsPerMinute: setup.requestsPerMinute } : {}),
+          ...(setup.weights?.[alias] ? { weight: setup.weights[alias] } : {}),
         })),
       },
     },
@@ -82,11 +94,11 @@ function poolConfig(gate: KeyGate, weights: Partial<Record<(typeof KEYS)[number]
 
 const keyEnv = Object.fromEntries(KEYS.map((alias) => [`OPENAI_KEY_${alias.toUpperCase()}`, secretOf(alias)]));
 
-async function startPoolHarness(gate: KeyGate, weights?: Partial<Record<(typeof KEYS)[number], number>>) {
+async function startPoolHarness(gate: KeyGate, setup: PoolSetup) {
   const harness = await startHarness({
     api: true,
-    mock: { keyRateLimitPerMinute: R },
-    config: poolConfig(gate, weights),
+    mock: { keyRateLimitPerMinute: setup.mockLimit },
+    config: poolConfig(gate, setup),
     env: keyEnv,
   });
   gate.target = harness.mock.url;
@@ -116,7 +128,7 @@ describe('key pools', () => {
     beforeAll(async () => {
       gate = await startKeyGate();
       // b is by far the heaviest key, so the first jobs are almost sure to try it.
-      harness = await startPoolHarness(gate, { b: 20 });
+      harness = await startPoolHarness(gate, { requestsPerMinute: R, mockLimit: R, weights: { b: 20 } });
     });
     afterAll(async () => {
       await harness?.close();
@@ -156,13 +168,62 @@ describe('key pools', () => {
     });
   });
 
+  describe("when the provider's own limit is reached first", () => {
+    const LIMIT = 10;
+    let gate: KeyGate;
+    let harness: Harness;
+
+    beforeAll(async () => {
+      gate = await startKeyGate();
+      // No per-key limits in the config: only the provider's 429s tell the pool that a key is full. a is the
+      // heaviest key, so it is the one that fills up.
+      harness = await startPoolHarness(gate, { requestsPerMinute: null, mockLimit: LIMIT, weights: { a: 10 } });
+    });
+    afterAll(async () => {
+      await harness?.close();
+      await gate?.close();
+    });
+
+    test("a key that got a 429 cools down for the provider's Retry-After in the shared store, and calls move on", async () => {
+      const url = harness.api!.url;
+      const run = randomUUID().slice(0, 8);
+      const total = 27;
+      const waits: Array<Promise<{ job: JsonResponse['body']; at: number }>> = [];
+      // Spaced a little, so each call has its answer before the next call chooses a key.
+      for (let i = 0; i < total; i++) {
+        waits.push(finished(url, await submit(url, `Provider limit ${i} ${run}`)));
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const results = await Promise.all(waits);
+      for (const { job } of results) expect(job).toMatchObject({ status: 'completed', result: { degraded: false } });
+
+      const stats = harness.mock.stats();
+      const limited = stats.byStatus['429'] ?? 0;
+      expect(limited).toBeGreaterThanOrEqual(1);
+      // Once a key got its 429 it was left alone for the rest of the provider's window: at most one 429 per key.
+      expect(limited).toBeLessThanOrEqual(KEYS.length);
+      expect(stats.byStatus['200']).toBe(total);
+      expect(stats.byKey[secretOf('a')]).toBe(LIMIT + 1);
+
+      const store = await createKeyStateStore(parseStoreUrl('COUNTERS_URL', harness.env.COUNTERS_URL!));
+      try {
+        const a = (await store.statuses('openai')).get('a');
+        // The mock's Retry-After is the rest of its 60 s window.
+        expect(a?.cooldownUntil).toBeGreaterThan(Date.now() + 30_000);
+        expect(a?.lastRateLimitedAt).toBeGreaterThan(Date.now() - 60_000);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('under a steady load at the pool’s capacity', () => {
     let gate: KeyGate;
     let harness: Harness;
 
     beforeAll(async () => {
       gate = await startKeyGate();
-      harness = await startPoolHarness(gate);
+      harness = await startPoolHarness(gate, { requestsPerMinute: R, mockLimit: R });
     });
     afterAll(async () => {
       await harness?.close();
@@ -201,7 +262,7 @@ describe('key pools', () => {
           `  goodput: ${(((statuses.completed ?? 0) * 60_000) / (lastAt - started)).toFixed(1)} completed jobs/min ` +
             `(all done ${((lastAt - started) / 1000).toFixed(1)} s after the first submission)`,
           `  provider calls per key: ${JSON.stringify(perKey)} of ${calls}; mock answers ${JSON.stringify(stats.byStatus)}`,
-          `  429s seen by the mock: ${stats.byStatus['429'] ?? 0}; jobs with more than one attempt: ${retried}`,
+          `  429s seen by the mock: ${stats.byStatus['429'] ?? 0}; jobs that waited for a key or retried: ${retried}`,
           `  job latency p50 ${latencies[Math.floor(total / 2)]} ms, p95 ${latencies[Math.floor(total * 0.95)]} ms, ` +
             `max ${latencies[total - 1]} ms`,
         ].join('\n'),

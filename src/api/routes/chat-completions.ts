@@ -7,6 +7,7 @@ import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
+import type { ApiMetrics } from '../../telemetry/api-metrics';
 import { chatCompletionBodySchema, toChatRequest } from '../schemas';
 import { validate } from '../validate';
 
@@ -16,6 +17,7 @@ export interface ChatCompletionsDeps {
   cache: ResponseCacheStore<CachedResponse>;
   config: Config;
   logger: Logger;
+  metrics: ApiMetrics;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ChatCompletionsDeps {
  * provider's completion in OpenAI's shape, so the official SDKs work by changing only the base URL.
  * A fresh cache hit is answered here without starting a workflow (the fast path).
  */
-export function chatCompletionsRouter({ jobs, limiter, cache, config, logger }: ChatCompletionsDeps): Router {
+export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, metrics }: ChatCompletionsDeps): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const body = validate(chatCompletionBodySchema, req.body);
@@ -41,6 +43,7 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger }: 
       const hit = await cache.get(plan.cache.key);
       if (hit && !hit.stale) {
         logger.info({ tenantId, model: request.model, provider: hit.value.providerId }, 'cache fast-path hit');
+        metrics.cacheFastPathHits.inc({ tenant: tenantId });
         res.setHeader('x-switchyard-cache', 'hit');
         res.setHeader('x-switchyard-provider', `${hit.value.providerId}:${hit.value.model}`);
         res.setHeader('x-switchyard-cost-usd', '0');
