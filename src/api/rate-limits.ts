@@ -108,7 +108,8 @@ export function countedRateLimiter(limiter: TenantRateLimiter, metrics: ApiMetri
         await limiter.consume(tenantId, tokens);
       } catch (err) {
         if (err instanceof HttpError && err.status === 429) {
-          metrics.rateLimited.inc({ tenant: tenantId, limit: String(err.extra.details?.limit ?? 'unknown') });
+          const limit = err.extra.details?.limit;
+          metrics.rateLimited.inc({ tenant: tenantId, limit: typeof limit === 'string' ? limit : 'unknown' });
         }
         throw err;
       }
