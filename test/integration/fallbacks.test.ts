@@ -11,6 +11,9 @@ beforeAll(async () => {
     api: true,
     config: {
       tenants: { acme: tenant('acme', { cache: { ttlSeconds: 1, staleSeconds: 3_600 } }) },
+      // These tests are about what answers after the chain failed; circuits opening on the way would change
+      // which failure that was (they have tests of their own).
+      circuitBreaker: { consecutiveFailures: 1_000, minRequests: 1_000 },
       routes: {
         resilient: {
           targets: ['gpt-4o-mini', 'claude-haiku-4-5'],
