@@ -47,6 +47,7 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
       model: input.model,
       request: input.request,
       signal: context.cancellationSignal,
+      ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
     });
     const latencyMs = Math.round(performance.now() - started);
     await pool.settle(lease, completion.usage.total_tokens);

@@ -41,7 +41,7 @@ function providerActivities(target: JobTarget): Activities {
     // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
     startToCloseTimeout: target.timeoutMs + 5_000,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: PROVIDER_RETRY,
+    retry: { ...PROVIDER_RETRY, maximumAttempts: target.maxAttempts },
   });
 }
 
@@ -115,6 +115,7 @@ export async function callChain(
           model: target.model,
           keyAlias: target.keyAlias,
           request,
+          timeoutMs: target.timeoutMs,
         });
         const total = targetAttempts + call.attempt;
         attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: total });

@@ -31,6 +31,8 @@ export interface JobTarget {
   taskQueue: string;
   /** Budget for one attempt, in milliseconds. */
   timeoutMs: number;
+  /** Attempts (Temporal's retries included) before the chain moves on. */
+  maxAttempts: number;
   /** Unknown for models missing from the price table: the cost is then reported as null. */
   price: ModelPrice | null;
 }
@@ -173,6 +175,8 @@ export interface ProviderCallInput {
   /** The target's key alias (the pool's first key); the activity chooses the key it uses from the pool. */
   keyAlias: string;
   request: ChatRequest;
+  /** The target's per-attempt timeout, when tighter than the provider's. */
+  timeoutMs?: number;
 }
 
 export interface ProviderCallResult {

@@ -36,8 +36,8 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
 
   return {
     type: 'anthropic',
-    async chat({ model, request, signal }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(connection.timeoutMs, signal);
+    async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
         raw = await client.messages.create(toAnthropicRequest(model, request), { signal: deadline.signal });

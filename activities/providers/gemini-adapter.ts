@@ -45,8 +45,8 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
 
   return {
     type: 'gemini',
-    async chat({ model, request, signal }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(connection.timeoutMs, signal);
+    async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
         raw = await client.models.generateContent(toGeminiRequest(model, request, deadline.signal));

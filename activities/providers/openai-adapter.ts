@@ -42,8 +42,8 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
 
   return {
     type,
-    async chat({ model, request, signal }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(connection.timeoutMs, signal);
+    async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
         raw = await client.chat.completions.create(toOpenAIRequest(type, model, request), { signal: deadline.signal });

@@ -16,6 +16,8 @@ export interface ChatCallInput {
   request: ChatRequest;
   /** Aborts the HTTP request when the job is cancelled. */
   signal?: AbortSignal;
+  /** A tighter per-call timeout than the connection's (a route target's own budget). */
+  timeoutMs?: number;
 }
 
 /** A provider adapter translates the normalised request to the provider's wire format and back. */

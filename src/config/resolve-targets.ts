@@ -1,5 +1,9 @@
 import { providerTaskQueue, type JobTarget } from '../../workflows/shared';
 import type { Config } from './config';
+import type { RouteTarget } from './schema';
+
+/** Attempts of one target (Temporal's retries included) when its route does not say. */
+export const DEFAULT_MAX_ATTEMPTS = 4;
 
 /** The requested model or route matches nothing configured. */
 export class UnknownModelError extends Error {
@@ -7,10 +11,12 @@ export class UnknownModelError extends Error {
 
   constructor(
     readonly requested: string,
-    readonly available: string[],
+    readonly models: string[],
+    readonly routes: string[],
   ) {
+    const some = (names: string[]) => `${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`;
     super(
-      `Unknown model or route "${requested}". Use a configured model (${available.slice(0, 12).join(', ')}${available.length > 12 ? ', …' : ''}), a route, or "provider:model".`,
+      `Unknown model or route "${requested}". Use a route (${some(routes) || 'none configured'}), a model (${some(models)}), or "provider:model".`,
     );
   }
 }
@@ -19,7 +25,9 @@ export class UnknownModelError extends Error {
  * Resolves one reference — a model alias or `provider:model` — to a target, or says what is wrong with it.
  * The first key of the provider is used; the worker resolves its alias to the secret.
  */
-export function resolveReference(config: Config, reference: string): JobTarget | { problem: string } {
+export function resolveReference(config: Config, target: RouteTarget): JobTarget | { problem: string } {
+  const reference = typeof target === 'string' ? target : target.target;
+  const budget: { timeoutMs?: number; maxAttempts?: number } = typeof target === 'string' ? {} : target;
   const alias = config.models[reference];
   let providerId: string;
   let model: string;
@@ -49,7 +57,8 @@ export function resolveReference(config: Config, reference: string): JobTarget |
     model,
     keyAlias: key.alias,
     taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, providerId),
-    timeoutMs: provider.timeoutMs,
+    timeoutMs: budget.timeoutMs ?? provider.timeoutMs,
+    maxAttempts: budget.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     price: priced?.price ?? null,
   };
 }
@@ -69,10 +78,7 @@ export function resolveTargets(config: Config, requested: string | undefined): J
     targets.push(resolved);
   }
   if (targets.length === 0 || targets.length !== references.length) {
-    throw new UnknownModelError(requested ?? '(default route)', [
-      ...Object.keys(config.models),
-      ...Object.keys(config.routes),
-    ]);
+    throw new UnknownModelError(requested ?? '(default route)', Object.keys(config.models), Object.keys(config.routes));
   }
   return targets;
 }

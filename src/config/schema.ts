@@ -105,9 +105,21 @@ export const fallbackSchema = z.strictObject({
   onExhausted: z.enum(['fail', 'degrade']).default('fail'),
 });
 
+/** A target of a route: a model alias or `provider:model`, optionally with its own time and attempt budget. */
+export const routeTargetSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    target: z.string().min(1),
+    /** Per-attempt timeout; the provider's `timeoutMs` when unset. */
+    timeoutMs: z.number().int().positive().max(600_000).optional(),
+    /** Attempts (retries included) before the chain moves on. */
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+  }),
+]);
+
 export const routeSchema = z.strictObject({
-  /** Model aliases or `provider:model` references, tried in order. */
-  targets: z.array(z.string().min(1)).min(1, 'a route needs at least one target'),
+  /** Targets tried in order. */
+  targets: z.array(routeTargetSchema).min(1, 'a route needs at least one target'),
   /** Overrides the top-level `fallback` for this route. */
   fallback: fallbackSchema.optional(),
 });
@@ -227,6 +239,7 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderKeyConfig = z.infer<typeof providerKeySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
+export type RouteTarget = z.infer<typeof routeTargetSchema>;
 export type FallbackConfig = z.infer<typeof fallbackSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
