@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { CONVENTIONAL_PROVIDERS } from '../config/env';
 import { loadConfig, ConfigError } from '../config';
 import { startEntry, startProcess, stopChild, waitFor, type Child } from './child-processes';
+import { mockProviderEnv } from './mock-provider-env';
 
 /** The key `npm start` uses when SWITCHYARD_API_KEY is unset: for local development only. */
 const DEVELOPMENT_API_KEY = 'sk-switchyard-dev';
@@ -78,14 +79,7 @@ async function main(): Promise<void> {
       const mock = startEntry('mock', 'mock-provider/main', { ...env, MOCK_PROVIDER_PORT: mockPort });
       children.push(mock);
       await waitFor('the mock provider', () => answers(`${mockUrl}/healthz`), 30_000, mock);
-      Object.assign(env, {
-        OPENAI_API_KEY: 'sk-mock-openai',
-        OPENAI_BASE_URL: `${mockUrl}/openai/v1`,
-        ANTHROPIC_API_KEY: 'sk-mock-anthropic',
-        ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
-        GEMINI_API_KEY: 'mock-gemini',
-        GEMINI_BASE_URL: `${mockUrl}/gemini`,
-      });
+      Object.assign(env, mockProviderEnv(mockUrl));
     }
     env.SWITCHYARD_API_KEY ??= DEVELOPMENT_API_KEY;
 

@@ -8,6 +8,7 @@ import { startApi, type RunningApi } from '../../src/api/server';
 import { hashApiKey, loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
 import { createLogger } from '../../src/telemetry/logger';
+import { mockProviderEnv } from '../../src/dev/mock-provider-env';
 import { createWorkers, openWorkerStores, type WorkerStores } from '../../src/worker/create-workers';
 
 export const TEST_API_KEY = 'sk-switchyard-test';
@@ -79,12 +80,7 @@ export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}):
     TEMPORAL_ADDRESS: address,
     SWITCHYARD_TASK_QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
     SWITCHYARD_API_KEY: TEST_API_KEY,
-    OPENAI_API_KEY: 'sk-mock-openai',
-    OPENAI_BASE_URL: `${mockUrl}/openai/v1`,
-    ANTHROPIC_API_KEY: 'sk-mock-anthropic',
-    ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
-    GEMINI_API_KEY: 'mock-gemini',
-    GEMINI_BASE_URL: `${mockUrl}/gemini`,
+    ...mockProviderEnv(mockUrl),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     ...extra,
   };

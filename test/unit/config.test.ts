@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, resolveTargets, UnknownModelError } from '../../src/config';
+import { loadConfig, resolveTargets, UnknownModelError } from '../../src/config';
+import { configProblems } from '../helpers/config-problems';
 
 function configFile(contents: string, extension = 'yaml'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), `switchyard.${extension}`);
@@ -9,15 +10,7 @@ function configFile(contents: string, extension = 'yaml'): string {
   return path;
 }
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('configuration', () => {
   test('a provider key in the conventional variable is enough to configure that provider with a default route', () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, resolveTargets } from '../../src/config';
+import { loadConfig, resolveTargets } from '../../src/config';
+import { configProblems } from '../helpers/config-problems';
 
 function withConfig(contents: string): Record<string, string> {
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), 'switchyard.yaml');
@@ -9,15 +10,7 @@ function withConfig(contents: string): Record<string, string> {
   return { SWITCHYARD_CONFIG: path };
 }
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('key pool configuration', () => {
   test('a provider lists several keys with weights and per-key limits; targets carry the first alias', () => {

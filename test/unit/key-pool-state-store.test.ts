@@ -1,35 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createKeyStateStore } from '../../src/stores/key-state-store';
 import type { KeyStateStore } from '../../src/stores/key-state-types';
 import type { StoreUrl } from '../../src/stores/store-url';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { storeKinds } from '../helpers/store-kinds';
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../..');
 
-let redis: RedisServer;
-const sqliteUrl: StoreUrl = {
-  kind: 'sqlite',
-  path: join(mkdtempSync(join(tmpdir(), 'switchyard-key-state-')), 'counters.sqlite'),
-};
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const kinds: Array<[string, () => StoreUrl]> = [
-  ['SQLite', () => sqliteUrl],
-  ['Redis', () => ({ kind: 'redis', url: redis.url })],
-];
+const stores = storeKinds('switchyard-key-state-', 'counters.sqlite');
+const { kinds } = stores;
 
 /** Records a cooldown from another process, as a second worker would. */
 async function coolDownFromAnotherProcess(url: StoreUrl, providerId: string, alias: string, until: number) {

@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from '@redis/client';
-import { createBudgetLedger, type BudgetLedger, type ReserveInput, type StoreUrl } from '../../src/stores';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { createBudgetLedger, type BudgetLedger, type ReserveInput } from '../../src/stores';
+import { storeKinds } from '../helpers/store-kinds';
 import { startPeer } from '../helpers/store-peer';
 
-let redis: RedisServer;
-const sqliteUrl: StoreUrl = {
-  kind: 'sqlite',
-  path: join(mkdtempSync(join(tmpdir(), 'switchyard-budget-')), 'counters.sqlite'),
-};
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const kinds: Array<[string, () => StoreUrl]> = [
-  ['SQLite', () => sqliteUrl],
-  ['Redis', () => ({ kind: 'redis', url: redis.url })],
-];
+const stores = storeKinds('switchyard-budget-', 'counters.sqlite');
+const { kinds } = stores;
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const NEXT_DAY = Date.UTC(2026, 10, 27, 9, 0, 0);
@@ -240,8 +221,8 @@ describe.each(kinds)('the budget ledger on %s', (_kind, url) => {
 describe('the Redis budget ledger', () => {
   test('keeps its keys under the configured prefix, the job record with a TTL of about 40 days', async () => {
     const keyPrefix = `test-${randomUUID()}`;
-    const ledger = await createBudgetLedger({ kind: 'redis', url: redis.url }, { keyPrefix });
-    const client = createClient({ url: redis.url });
+    const ledger = await createBudgetLedger({ kind: 'redis', url: stores.redis().url }, { keyPrefix });
+    const client = createClient({ url: stores.redis().url });
     await client.connect();
     try {
       await ledger.reserve({ jobId: 'job-1', tenantId: 'acme', amountUsd: 0.5, caps: {}, now: NOW });
@@ -267,8 +248,8 @@ describe('the Redis budget ledger', () => {
   });
 
   test('still works after the server forgot its scripts', async () => {
-    const ledger = await createBudgetLedger({ kind: 'redis', url: redis.url });
-    const client = createClient({ url: redis.url });
+    const ledger = await createBudgetLedger({ kind: 'redis', url: stores.redis().url });
+    const client = createClient({ url: stores.redis().url });
     await client.connect();
     try {
       const tenantId = `tenant-${randomUUID()}`;

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from '@redis/client';
-import { createResponseCache, openSqliteDatabase, type ResponseCacheStore, type StoreUrl } from '../../src/stores';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { createResponseCache, openSqliteDatabase, type ResponseCacheStore } from '../../src/stores';
+import { storeKinds } from '../helpers/store-kinds';
 import { startPeer } from '../helpers/store-peer';
 
 interface Answer {
@@ -12,24 +9,8 @@ interface Answer {
   tokens: number;
 }
 
-let redis: RedisServer;
-const sqliteUrl: StoreUrl = {
-  kind: 'sqlite',
-  path: join(mkdtempSync(join(tmpdir(), 'switchyard-cache-')), 'cache.sqlite'),
-};
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const kinds: Array<[string, () => StoreUrl]> = [
-  ['SQLite', () => sqliteUrl],
-  ['Redis', () => ({ kind: 'redis', url: redis.url })],
-];
+const stores = storeKinds('switchyard-cache-', 'cache.sqlite');
+const { kinds, sqliteUrl } = stores;
 
 describe.each(kinds)('the response cache on %s', (_kind, url) => {
   let cache: ResponseCacheStore<Answer>;
@@ -169,8 +150,8 @@ describe('where the cache keeps its entries', () => {
   });
 
   test('on Redis, under the namespace, with a TTL of ttl + stale seconds', async () => {
-    const cache = await createResponseCache<Answer>({ kind: 'redis', url: redis.url });
-    const client = createClient({ url: redis.url });
+    const cache = await createResponseCache<Answer>({ kind: 'redis', url: stores.redis().url });
+    const client = createClient({ url: stores.redis().url });
     await client.connect();
     try {
       const key = randomUUID();
