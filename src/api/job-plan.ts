@@ -27,7 +27,7 @@ export function estimateInputTokens(request: ChatRequest): number {
   return request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m).length / 4) + 4, 0);
 }
 
-/** Worst-case cost over a chain: any target may end up answering, so the dearest one counts. */
+/** Worst-case cost over a chain: whichever target ends up answering, the dearest one counts. */
 export function worstCaseUsd(targets: JobTarget[], inputTokens: number, outputTokens: number): number {
   let worst = 0;
   for (const { price } of targets) {
