@@ -68,7 +68,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
       if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
       let outcome: Outcome;
       try {
-        outcome = await call(input, plan.targets, status);
+        outcome = await call(input, plan.targets, status, plan.downgraded);
       } catch (err) {
         const degraded = await degrade(input, err);
         if (!degraded) throw err;
@@ -133,13 +133,15 @@ function usd(amount: number): string {
   return `$${amount >= 1 ? amount.toFixed(2) : amount.toPrecision(2)}`;
 }
 
-async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus): Promise<Outcome> {
+async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, downgraded: boolean): Promise<Outcome> {
   status.phase = 'calling_provider';
   const onTarget = (target: JobTarget) => {
     status.providerId = target.providerId;
     status.model = target.model;
   };
-  if (input.cache) {
+  // A downgraded job answers from a cheaper model: it must neither share a flight with full-price requests
+  // nor leave its answer in their cache entry.
+  if (input.cache && !downgraded) {
     const first = targets[0];
     if (first) onTarget(first);
     let flight;
