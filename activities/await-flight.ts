@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { FailureType } from '../workflows/failure-types';
 import { providerFlight } from '../workflows/provider-flight';
+import { MODEL, TENANT } from '../workflows/search-attributes';
 import { flightWorkflowId, type FlightInput, type FlightResult } from '../workflows/shared';
 
 export interface AwaitFlightDeps {
@@ -29,6 +30,11 @@ export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Pr
       // A finished flight's answer is in the cache; a new flight with the same key finds it there.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `shared call for ${input.leaderJobId}`,
+      // Operators find a tenant's flights beside its jobs in the Temporal UI.
+      typedSearchAttributes: [
+        { key: TENANT, value: input.tenantId },
+        { key: MODEL, value: input.request.model },
+      ],
     });
     return await deps.client.connection.withAbortSignal(context.cancellationSignal, () => handle.result());
   } catch (err) {
