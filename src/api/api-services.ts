@@ -4,6 +4,8 @@ import { parseStoreUrl } from '../stores/store-url';
 import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
 import type { CachedResponse } from '../../workflows/shared';
 import { createTenantRateLimiter, type TenantRateLimiter } from './rate-limits';
+import { createKeyStateStore } from '../stores/key-state-store';
+import type { KeyStateStore } from '../stores/key-state-types';
 
 /** The stores the API reads directly: the cache (fast path), the ledger (spend) and the rate limits. */
 export interface ApiServices {
@@ -11,6 +13,8 @@ export interface ApiServices {
   ledger: BudgetLedger;
   limiter: TenantRateLimiter;
   circuits: CircuitStore;
+  /** Cooldowns and outs of the providers' keys, for the admin endpoints. */
+  keyState: KeyStateStore;
   close(): Promise<void>;
 }
 
@@ -20,13 +24,16 @@ export async function createApiServices(config: Config): Promise<ApiServices> {
   const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
   const ledger = await createBudgetLedger(countersUrl);
   const circuits = await createCircuitStore(countersUrl, config.circuitBreaker);
+  const keyState = await createKeyStateStore(countersUrl);
   const limiter = await createTenantRateLimiter(config);
   return {
     cache,
     ledger,
     limiter,
     circuits,
+    keyState,
     async close() {
+      await keyState.close();
       await circuits.close();
       await limiter.close();
       await ledger.close();

@@ -48,7 +48,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   );
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   app.use(spendRouter(config, ledger));
-  app.use(adminRouter(config, services.circuits));
+  app.use(adminRouter(config, services.circuits, services.keyState));
 
   app.use(notFound);
   app.use(errorHandler(logger));
