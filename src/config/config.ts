@@ -36,5 +36,7 @@ export interface Config {
   tenants: Record<string, TenantConfig>;
   /** sha256 hashes of operator keys (config `adminApiKeys` and SWITCHYARD_ADMIN_KEY). */
   adminKeyHashes: string[];
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (`host:port`); off when unset. */
+  workerMetricsAddress: string | null;
   logLevel: string;
 }

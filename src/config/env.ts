@@ -12,6 +12,7 @@ export const envSchema = z.object({
   SWITCHYARD_API_KEY: optionalText,
   SWITCHYARD_ADMIN_KEY: optionalText,
   CACHE_URL: optionalText,
+  WORKER_METRICS_ADDRESS: optional(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'use host:port, e.g. 0.0.0.0:9464')),
   COUNTERS_URL: optionalText,
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),

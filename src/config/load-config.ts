@@ -153,6 +153,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       ...(file.adminApiKeys ?? []),
       ...(env.SWITCHYARD_ADMIN_KEY ? [hashApiKey(env.SWITCHYARD_ADMIN_KEY)] : []),
     ],
+    workerMetricsAddress: env.WORKER_METRICS_ADDRESS ?? null,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 

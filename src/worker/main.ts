@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
   // The SDK's runtime must be installed before the first connection.
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.workerMetricsAddress ?? undefined);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const stores = await openWorkerStores(config);
