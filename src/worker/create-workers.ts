@@ -3,49 +3,15 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { createActivities, ProviderClients } from '../../activities';
 import { KeyPools } from '../../activities/key-pool';
-import { jobsTaskQueue, providerTaskQueue, type CachedResponse } from '../../workflows/shared';
+import { jobsTaskQueue, providerTaskQueue } from '../../workflows/shared';
 import type { Config } from '../config';
-import {
-  createBudgetLedger,
-  createCircuitStore,
-  createResponseCache,
-  parseStoreUrl,
-  type CircuitStore,
-} from '../stores';
-import { createKeyStateStore } from '../stores/key-state-store';
-import type { KeyStateStore } from '../stores/key-state-types';
-import type { BudgetLedger, ResponseCacheStore } from '../stores/types';
+import { openSharedStores, type SharedStores } from '../stores/open-stores';
 
-export interface WorkerStores {
-  cache: ResponseCacheStore<CachedResponse>;
-  ledger: BudgetLedger;
-  /** Cooldowns, outs and per-key counts of the providers' keys, shared by every worker. */
-  keyState: KeyStateStore;
-  /** Circuit breakers of the providers' models, shared by every worker. */
-  circuits: CircuitStore;
-  close(): Promise<void>;
-}
+/** The stores the activities use; the same as every other process's. */
+export type WorkerStores = SharedStores;
 
-/** Opens the cache, the budget ledger and the key state the activities use, from the config's store URLs. */
-export async function openWorkerStores(config: Config): Promise<WorkerStores> {
-  const cache = await createResponseCache<CachedResponse>(parseStoreUrl('CACHE_URL', config.stores.cacheUrl));
-  const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
-  const ledger = await createBudgetLedger(countersUrl);
-  const keyState = await createKeyStateStore(countersUrl);
-  const circuits = await createCircuitStore(countersUrl, config.circuitBreaker);
-  return {
-    cache,
-    ledger,
-    keyState,
-    circuits,
-    async close() {
-      await circuits.close();
-      await keyState.close();
-      await ledger.close();
-      await cache.close();
-    },
-  };
-}
+/** Opens the cache, the budget ledger, the circuits and the key state the activities use. */
+export const openWorkerStores = openSharedStores;
 
 export interface CreateWorkersOptions {
   config: Config;
