@@ -4,7 +4,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { FailureType } from '../workflows/failure-types';
 import { providerFlight } from '../workflows/provider-flight';
 import { MODEL, TENANT } from '../workflows/search-attributes';
-import { flightWorkflowId, type FlightInput, type FlightResult } from '../workflows/shared';
+import { flightWorkflowId, joinFlightSignal, type FlightInput, type FlightResult } from '../workflows/shared';
 
 export interface AwaitFlightDeps {
   client: Client;
@@ -15,18 +15,21 @@ export interface AwaitFlightDeps {
 const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /**
- * Joins the flight for the job's cache key — starting it if none is running (USE_EXISTING) — and waits
- * for its answer. A retry after a worker crash joins the same flight again, so no call is repeated.
+ * Joins the flight for the job's cache key — signal-with-start of `joinFlight`, which starts the flight when
+ * none is running — and waits for its answer. A retry after a worker crash joins the same flight again (the
+ * join is idempotent per job), so no call is repeated. A flight that ended cancelled (every job that waited
+ * left) is retried: the retry starts a new flight.
  */
 export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Promise<FlightResult> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
-    const handle = await deps.client.workflow.start(providerFlight, {
+    const handle = await deps.client.workflow.signalWithStart(providerFlight, {
       workflowId: flightWorkflowId(input.cache.key),
       taskQueue: deps.jobsTaskQueue,
       args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      signal: joinFlightSignal,
+      signalArgs: [input.leaderJobId],
       // A finished flight's answer is in the cache; a new flight with the same key finds it there.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `shared call for ${input.leaderJobId}`,

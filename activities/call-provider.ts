@@ -7,11 +7,19 @@ import { KeyPoolBusyError, type KeyLease, type KeyPool, type KeyPools } from './
 import { keyFailure, keyPoolBusyFailure } from './key-pool-failures';
 import type { ProviderClients } from './provider-clients';
 import { ProviderError } from './providers/provider-error';
+import { requestToSend } from './stored-request';
+import { CallJournal } from './call-journal';
+import type { ChatRequest } from '../workflows/chat-types';
+import type { ResponseCacheStore } from '../src/stores/types';
 
 /** Long calls heartbeat so a crashed worker's call is noticed within the heartbeat timeout. */
 const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface CallProviderDeps {
+  /** Requests too large for workflow history, fetched by reference. */
+  requests: ResponseCacheStore<ChatRequest>;
+  /** Answers already received, for the retries of the activity that received them. */
+  journal: CallJournal;
   clients: ProviderClients;
   keyPools: KeyPools;
   logger: Logger;
@@ -38,19 +46,32 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   let pool: KeyPool | undefined;
   let lease: KeyLease | undefined;
+  const callId = CallJournal.idOf(context.info);
   try {
+    if (attempt > 1) {
+      const recalled = await deps.journal.recall(callId);
+      if (recalled) {
+        deps.logger.info({ ...logFields, status: 'ok', recalled: true }, 'provider call');
+        return recalled;
+      }
+    }
     pool = deps.keyPools.pool(input.providerId);
-    lease = await pool.acquire(input.request);
+    const request = await requestToSend(deps.requests, input);
+    lease = await pool.acquire(request);
     logFields.keyAlias = lease.alias;
     const adapter = deps.clients.adapterFor(input.providerId, lease.alias);
     const completion = await adapter.chat({
       model: input.model,
-      request: input.request,
+      request,
       signal: context.cancellationSignal,
       ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
     });
     const latencyMs = Math.round(performance.now() - started);
-    await pool.settle(lease, completion.usage.total_tokens);
+    const result: ProviderCallResult = { completion, latencyMs, attempt, keyAlias: lease.alias };
+    await deps.journal.record(callId, result);
+    // The provider has answered and been paid: bookkeeping that fails from here on must not fail the
+    // activity, or Temporal's retry would pay for the same call again.
+    await settleQuietly(deps, pool, lease, completion.usage.total_tokens, logFields);
     deps.logger.info(
       {
         ...logFields,
@@ -61,7 +82,7 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
       },
       'provider call',
     );
-    return { completion, latencyMs, attempt, keyAlias: lease.alias };
+    return result;
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     if (context.cancellationSignal.aborted) {
@@ -90,5 +111,19 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
     throw err;
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+async function settleQuietly(
+  deps: CallProviderDeps,
+  pool: KeyPool,
+  lease: KeyLease,
+  usedTokens: number,
+  logFields: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await pool.settle(lease, usedTokens);
+  } catch (err) {
+    deps.logger.warn({ ...logFields, err }, 'key usage not settled: the key state store is unavailable');
   }
 }

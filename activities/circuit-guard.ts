@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CircuitStore } from '../src/stores/circuit-store';
+import { guardStore } from '../src/stores/store-unavailable';
 import { FailureType } from '../workflows/failure-types';
 import type { ProviderCallInput, ProviderCallResult } from '../workflows/shared';
 
@@ -11,49 +12,92 @@ const UNHEALTHY: readonly string[] = [
   FailureType.MalformedResponse,
 ];
 
-export interface CircuitDeps {
-  circuits: CircuitStore;
+/** The part of a pino logger the circuit guard uses. */
+export interface CircuitLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** The circuit of one provider model. */
-export function circuitKey(providerId: string, model: string): string {
-  return `${providerId}:${model}`;
+export interface CircuitDeps {
+  circuits: CircuitStore;
+  /**
+   * `provider:model` of every configured model (the config's `models` and the catalogue's): each has its
+   * own circuit. See {@link circuitKey}.
+   */
+  circuitModels: ReadonlySet<string>;
+  logger: CircuitLogger;
+}
+
+/**
+ * The circuit of one provider model: its own for a configured model, else the provider's shared `provider:*`.
+ * Requests may name any `provider:model`; a circuit per name would let clients grow the table without bound.
+ */
+export function circuitKey(circuitModels: ReadonlySet<string>, providerId: string, model: string): string {
+  const own = `${providerId}:${model}`;
+  return circuitModels.has(own) ? own : `${providerId}:*`;
+}
+
+/** The `provider:model` names that get a circuit of their own, from the config's resolved models. */
+export function configuredCircuitModels(models: Record<string, { provider: string; model: string }>): Set<string> {
+  return new Set(Object.values(models).map((entry) => `${entry.provider}:${entry.model}`));
 }
 
 /**
  * Wraps a provider call with its circuit: a retry finds the circuit open (other jobs' failures opened it)
  * and stops at once instead of hammering a failing provider; every outcome is recorded for all workers.
+ *
+ * Recording is bookkeeping and never fails the activity: once the provider has answered it has been paid,
+ * and a failed activity would be retried by Temporal — a second paid call. A store error before the call
+ * (reading the circuit) fails the attempt instead, retryable, since nothing has been spent yet.
  */
 export async function guardedCall(
   deps: CircuitDeps,
   input: ProviderCallInput,
   call: (input: ProviderCallInput) => Promise<ProviderCallResult>,
 ): Promise<ProviderCallResult> {
-  const key = circuitKey(input.providerId, input.model);
-  if (Context.current().info.attempt > 1 && (await deps.circuits.isOpen(key, Date.now()))) {
+  const key = circuitKey(deps.circuitModels, input.providerId, input.model);
+  const attempt = Context.current().info.attempt;
+  if (attempt > 1 && (await isOpen(deps.circuits, key))) {
     throw ApplicationFailure.create({
       type: FailureType.CircuitOpen,
       message: `The circuit of ${key} is open: skipped`,
       nonRetryable: true,
-      details: [{ attempt: Context.current().info.attempt }],
+      details: [{ attempt }],
     });
   }
+  let result: ProviderCallResult;
   try {
-    const result = await call(input);
-    await deps.circuits.record(key, true, Date.now());
-    return result;
+    result = await call(input);
   } catch (err) {
     if (err instanceof ApplicationFailure && UNHEALTHY.includes(err.type ?? '')) {
-      await deps.circuits.record(key, false, Date.now());
+      await recordQuietly(deps, key, false, input);
     }
     throw err;
+  }
+  await recordQuietly(deps, key, true, input);
+  return result;
+}
+
+/** A store outage here fails the attempt as a plain (retryable) error naming the store: nothing is spent yet. */
+function isOpen(circuits: CircuitStore, key: string): Promise<boolean> {
+  return guardStore('circuits', () => circuits.isOpen(key, Date.now()));
+}
+
+/** Records an outcome; a store that cannot take it is logged, and the call's own outcome stands. */
+async function recordQuietly(deps: CircuitDeps, key: string, ok: boolean, input: ProviderCallInput): Promise<void> {
+  try {
+    await deps.circuits.record(key, ok, Date.now());
+  } catch (err) {
+    deps.logger.warn(
+      { err, circuit: key, ok, jobId: input.jobId },
+      'circuit outcome not recorded: the circuits store is unavailable',
+    );
   }
 }
 
 /** The workflow asks before each target: an open circuit is skipped without spending the target's attempts. */
-export function createCircuitSteps({ circuits }: CircuitDeps) {
+export function createCircuitSteps({ circuits, circuitModels }: CircuitDeps) {
   return {
     admitCircuit: ({ providerId, model }: { providerId: string; model: string }): Promise<boolean> =>
-      circuits.admit(circuitKey(providerId, model), Date.now()),
+      circuits.admit(circuitKey(circuitModels, providerId, model), Date.now()),
   };
 }

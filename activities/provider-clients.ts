@@ -1,8 +1,18 @@
 import type { ProviderConfig, ProviderKeyConfig } from '../src/config/schema';
+import { ownEntry } from '../src/config/own-entry';
 import { FailureType } from '../workflows/failure-types';
 import { ProviderError } from './providers/provider-error';
 import { createProviderAdapter } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
+
+export interface ProviderClientsOptions {
+  /**
+   * Output limit the adapters send with a request that has no `max_tokens` (`budgets.defaultMaxTokens`):
+   * the API sets one on every request, but jobs accepted before it did still arrive without.
+   * @default 1024
+   */
+  defaultMaxTokens?: number;
+}
 
 /**
  * Adapters by provider and key alias, built on first use and kept so their HTTP connections are reused.
@@ -15,6 +25,7 @@ export class ProviderClients {
   constructor(
     private readonly providers: Record<string, ProviderConfig>,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly options: ProviderClientsOptions = {},
   ) {}
 
   /**
@@ -23,7 +34,7 @@ export class ProviderClients {
    * is unknown or none of its keys has a secret on this worker.
    */
   keysOf(providerId: string): { usable: ProviderKeyConfig[]; unset: string[] } {
-    const provider = this.providers[providerId];
+    const provider = ownEntry(this.providers, providerId);
     if (!provider) {
       throw new ProviderError(FailureType.NotConfigured, `Provider "${providerId}" is not configured on this worker`);
     }
@@ -43,7 +54,7 @@ export class ProviderClients {
     const cached = this.adapters.get(cacheKey);
     if (cached) return cached;
 
-    const provider = this.providers[providerId];
+    const provider = ownEntry(this.providers, providerId);
     if (!provider) {
       throw new ProviderError(FailureType.NotConfigured, `Provider "${providerId}" is not configured on this worker`);
     }
@@ -62,6 +73,7 @@ export class ProviderClients {
       baseUrl: provider.baseUrl,
       apiKey,
       timeoutMs: provider.timeoutMs,
+      ...(this.options.defaultMaxTokens !== undefined && { defaultMaxTokens: this.options.defaultMaxTokens }),
     });
     this.adapters.set(cacheKey, adapter);
     return adapter;

@@ -1,9 +1,25 @@
-import type { BudgetLedger, CacheLookup, ReserveOutcome, ResponseCacheStore, SpendCaps } from '../src/stores/types';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ReservationClosedError } from '../src/stores/reservation-closed-error';
+import type {
+  BudgetLedger,
+  CacheLookup,
+  CommitOutcome,
+  ReserveOutcome,
+  ResponseCacheStore,
+  SpendCaps,
+} from '../src/stores/types';
+import { RESERVATION_CLOSED } from '../workflows/failure-types';
 import type { CachedResponse } from '../workflows/shared';
+
+/** The part of a pino logger the store steps use. */
+export interface StoreStepLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 export interface StoreStepDeps {
   cache: ResponseCacheStore<CachedResponse>;
   ledger: BudgetLedger;
+  logger: StoreStepLogger;
 }
 
 export interface LookupCacheInput {
@@ -27,23 +43,58 @@ export interface ReserveBudgetInput {
   now: number;
 }
 
+export interface CommitBudgetInput {
+  reservationId: string;
+  actualUsd: number;
+  /** For the overshoot warning; absent in the input of workflows started before it was sent. */
+  tenantId?: string;
+}
+
 /** Cache and budget operations of the job workflow; each is idempotent, so Temporal may retry it freely. */
-export function createStoreSteps({ cache, ledger }: StoreStepDeps) {
+export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
   return {
     /** The cached response, fresh or stale; null on a miss. */
     lookupCache: ({ key }: LookupCacheInput): Promise<CacheLookup<CachedResponse> | null> => cache.get(key),
     storeCache: ({ key, value, ttlSeconds, staleSeconds }: StoreCacheInput): Promise<void> =>
       cache.set(key, value, ttlSeconds, staleSeconds),
-    reserveBudget: (input: ReserveBudgetInput): Promise<ReserveOutcome> =>
-      ledger.reserve({
-        jobId: input.reservationId,
-        tenantId: input.tenantId,
-        amountUsd: input.amountUsd,
-        caps: input.caps,
-        now: input.now,
-      }),
-    commitBudget: ({ reservationId, actualUsd }: { reservationId: string; actualUsd: number }): Promise<void> =>
-      ledger.commit(reservationId, actualUsd),
+    /**
+     * Reserves the job's estimate. A reservation id that is already committed or released fails for good
+     * (non-retryable): no retry can reopen it, and answering `ok` would let the job run without charging it.
+     */
+    async reserveBudget(input: ReserveBudgetInput): Promise<ReserveOutcome> {
+      try {
+        return await ledger.reserve({
+          jobId: input.reservationId,
+          tenantId: input.tenantId,
+          amountUsd: input.amountUsd,
+          caps: input.caps,
+          now: input.now,
+        });
+      } catch (err) {
+        if (!(err instanceof ReservationClosedError)) throw err;
+        throw ApplicationFailure.create({
+          type: RESERVATION_CLOSED,
+          message: `${err.message} Submit the request again under a new job id (or a new Idempotency-Key).`,
+          nonRetryable: true,
+          details: [{ reservationId: err.reservationId, state: err.state }],
+        });
+      }
+    },
+    /**
+     * Charges the real cost. A cost above the reservation is still charged (the provider was paid), and
+     * logged as a warning: the reservation was meant to bound it, so an overshoot means a request reached a
+     * provider without the limit its estimate assumed, or a price or estimate is wrong.
+     */
+    async commitBudget({ reservationId, actualUsd, tenantId }: CommitBudgetInput): Promise<CommitOutcome> {
+      const outcome = await ledger.commit(reservationId, actualUsd);
+      if (outcome.overshootUsd > 0) {
+        logger.warn(
+          { reservationId, tenantId, ...outcome },
+          'budget commit above its reservation: the job cost more than was reserved',
+        );
+      }
+      return outcome;
+    },
     releaseBudget: ({ reservationId }: { reservationId: string }): Promise<void> => ledger.release(reservationId),
   };
 }

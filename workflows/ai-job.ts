@@ -2,19 +2,25 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from './activity-types';
 import { callChain } from './call-chain';
 import { costOf } from './cost';
 import { FailureType } from './failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
-import { storeSteps } from './local-activities';
+import { settleSteps, storeSteps } from './local-activities';
+import { Patch } from './patches';
 import * as attributes from './search-attributes';
 import {
+  flightWorkflowId,
+  leaveFlightSignal,
   statusQuery,
   type AiJobInput,
   type AiJobResult,
@@ -34,8 +40,10 @@ const flights = proxyActivities<Activities>({
 interface Outcome {
   response: CachedResponse;
   usage: { prompt_tokens: number; completion_tokens: number };
-  /** What this job is charged. */
+  /** What this job commits to the ledger itself. */
   chargedUsd: number | null;
+  /** What the job reports as its cost; differs from `chargedUsd` when its flight charged the call. */
+  costUsd: number | null;
   providerLatencyMs: number;
   attempts: AiJobResult['attempts'];
   cacheHit: boolean;
@@ -61,7 +69,10 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     }
 
     // 2–3. Reserve the worst-case cost, call, settle: a saga whose compensation runs however the job ends.
-    const reservation = { id: input.jobId };
+    // Keyed by the run: a job id reused after its workflow left retention (an Idempotency-Key) gets a new row.
+    const reservation = {
+      id: patched(Patch.ReservationPerRun) ? `${input.jobId}@${workflowInfo().runId}` : input.jobId,
+    };
     let settled = false;
     try {
       const plan = await reserve(input, reservation);
@@ -75,14 +86,18 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
         outcome = degraded;
       }
       await CancellationScope.nonCancellable(() =>
-        storeSteps.commitBudget({ reservationId: reservation.id, actualUsd: outcome.chargedUsd ?? 0 }),
+        settleSteps.commitBudget({
+          reservationId: reservation.id,
+          actualUsd: outcome.chargedUsd ?? 0,
+          tenantId: input.tenantId,
+        }),
       );
       settled = true;
       return finish(input, status, outcome, plan.downgraded);
     } catch (err) {
       // Also after a cancellation that hit the reservation itself: it may have been written already.
       if (!settled) {
-        await CancellationScope.nonCancellable(() => storeSteps.releaseBudget({ reservationId: reservation.id }));
+        await CancellationScope.nonCancellable(() => settleSteps.releaseBudget({ reservationId: reservation.id }));
       }
       throw err;
     }
@@ -109,7 +124,7 @@ async function reserve(input: AiJobInput, reservation: { id: string }): Promise<
   const over = `the ${reserved.period} cap of ${usd(reserved.capUsd)} (already used: ${usd(reserved.usedUsd)})`;
   const downgrade = input.budget.downgrade;
   if (input.budget.onExceeded === 'downgrade' && downgrade) {
-    reservation.id = `${input.jobId}:downgrade`;
+    reservation.id = `${reservation.id}:downgrade`;
     const retry = await storeSteps.reserveBudget({
       reservationId: reservation.id,
       tenantId: input.tenantId,
@@ -150,10 +165,12 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
         leaderJobId: input.jobId,
         tenantId: input.tenantId,
         request: input.request,
+        ...(input.requestRef ? { requestRef: input.requestRef } : {}),
         targets,
         cache: input.cache,
       });
     } catch (err) {
+      if (isCancellation(err) && patched(Patch.FlightLeaveOnCancel)) await leaveFlight(input.cache.key, input.jobId);
       // The flight's own failure (e.g. every target failed) becomes this job's failure, type and attempts included.
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
         const cause = err.cause;
@@ -171,19 +188,29 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
     return {
       response: flight.response,
       usage: flight.usage,
-      chargedUsd: leader ? flight.costUsd : 0,
+      // A flight that charged its own call has been paid for; an older flight left that to its leader.
+      chargedUsd: leader && !flight.charged ? flight.costUsd : 0,
+      costUsd: leader ? flight.costUsd : 0,
       providerLatencyMs: flight.providerLatencyMs,
       attempts: flight.attempts,
       cacheHit: flight.fromCache,
       coalesced: !leader && !flight.fromCache,
     };
   }
-  const { call: result, target, attempts } = await callChain(input.jobId, input.request, targets, onTarget);
+  const { call: result, target, attempts } = await callChain(
+    input.jobId,
+    input.request,
+    targets,
+    onTarget,
+    input.requestRef,
+  );
   status.attempts.push(...attempts);
+  const cost = costOf(result.completion.usage, target.price);
   return {
     response: { completion: result.completion, providerId: target.providerId, model: target.model },
     usage: result.completion.usage,
-    chargedUsd: costOf(result.completion.usage, target.price),
+    chargedUsd: cost,
+    costUsd: cost,
     providerLatencyMs: result.latencyMs,
     attempts,
     cacheHit: false,
@@ -210,6 +237,7 @@ async function degrade(input: AiJobInput, err: unknown): Promise<Outcome | null>
     },
     usage: { prompt_tokens: 0, completion_tokens: 0 },
     chargedUsd: 0,
+    costUsd: 0,
     providerLatencyMs: 0,
     attempts,
     cacheHit: false,
@@ -239,6 +267,7 @@ function fromCache(response: CachedResponse): Outcome {
     response,
     usage: response.completion.usage,
     chargedUsd: 0,
+    costUsd: 0,
     providerLatencyMs: 0,
     attempts: [],
     cacheHit: true,
@@ -250,14 +279,14 @@ function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgrad
   status.phase = 'completed';
   status.providerId = outcome.response.providerId;
   status.model = outcome.response.model;
-  recordOutcome('completed', outcome.response.providerId, outcome.chargedUsd, outcome.cacheHit, !!outcome.degradation);
+  recordOutcome('completed', outcome.response.providerId, outcome.costUsd, outcome.cacheHit, !!outcome.degradation);
   return {
     jobId: input.jobId,
     completion: outcome.response.completion,
     providerId: outcome.response.providerId,
     model: outcome.response.model,
     usage: { inputTokens: outcome.usage.prompt_tokens, outputTokens: outcome.usage.completion_tokens },
-    costUsd: outcome.chargedUsd,
+    costUsd: outcome.costUsd,
     latencyMs: Math.max(0, Date.now() - Date.parse(input.acceptedAt)),
     providerLatencyMs: outcome.providerLatencyMs,
     attempts: outcome.attempts,
@@ -267,6 +296,20 @@ function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgrad
     degraded: !!outcome.degradation,
     ...(outcome.degradation ? { degradation: outcome.degradation } : {}),
   };
+}
+
+/**
+ * Tells the flight this job no longer waits for it, so a flight every job left cancels its call. Best effort:
+ * the flight may have ended already, and then there is nothing to leave.
+ */
+async function leaveFlight(cacheKey: string, jobId: string): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await getExternalWorkflowHandle(flightWorkflowId(cacheKey)).signal(leaveFlightSignal, jobId);
+    } catch {
+      // The flight already ended.
+    }
+  });
 }
 
 function budgetExceeded(message: string): ApplicationFailure {

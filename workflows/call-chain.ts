@@ -1,9 +1,19 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { Activities } from './activity-types';
 import { storeSteps } from './local-activities';
 import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
-import type { AttemptRecord, JobTarget, ProviderCallResult } from './shared';
+import { Patch } from './patches';
+import type { AttemptRecord, JobTarget, ProviderCallResult, RequestRef } from './shared';
 import type { ChatRequest } from './chat-types';
 
 /**
@@ -35,9 +45,20 @@ const KEY_POOL_WAIT = { maxWaits: 100, maxTotalMs: 30 * 60_000, minDelayMs: 100 
 /** Heartbeats let a dead worker's call be retried elsewhere long before the start-to-close timeout. */
 const HEARTBEAT_TIMEOUT = '10s';
 
+/**
+ * History events past which a workflow stops waiting for a busy key pool (Temporal warns at 10,240 events and
+ * terminates at 51,200): the target then ends as rate limited and the chain moves on.
+ */
+const MAX_HISTORY_EVENTS_FOR_WAITS = 8_000;
+
 function providerActivities(target: JobTarget): Activities {
   return proxyActivities<Activities>({
     taskQueue: target.taskQueue,
+    // A cancelled call may still have been answered (and paid) before the abort reached it: waiting for the
+    // activity's own outcome lets the workflow charge such an answer instead of dropping it.
+    ...(patched(Patch.WaitForCancelledCalls)
+      ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
+      : {}),
     // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
     startToCloseTimeout: target.timeoutMs + 5_000,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
@@ -84,6 +105,7 @@ export async function callChain(
   request: ChatRequest,
   targets: JobTarget[],
   onTarget: (target: JobTarget) => void = () => undefined,
+  requestRef?: RequestRef,
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
@@ -115,6 +137,7 @@ export async function callChain(
           model: target.model,
           keyAlias: target.keyAlias,
           request,
+          ...(requestRef ? { requestRef } : {}),
           timeoutMs: target.timeoutMs,
         });
         const total = targetAttempts + call.attempt;
@@ -126,7 +149,12 @@ export async function callChain(
       }
       targetAttempts += attemptsOf(failure);
       const wait = keyPoolWaitOf(failure);
-      if (wait !== null && waits < KEY_POOL_WAIT.maxWaits && waitedMs + wait <= KEY_POOL_WAIT.maxTotalMs) {
+      if (
+        wait !== null &&
+        waits < KEY_POOL_WAIT.maxWaits &&
+        waitedMs + wait <= KEY_POOL_WAIT.maxTotalMs &&
+        workflowInfo().historyLength < MAX_HISTORY_EVENTS_FOR_WAITS
+      ) {
         waitedMs += wait;
         await sleep(wait);
         continue;

@@ -57,3 +57,10 @@ export function isFailureType(value: unknown): value is FailureType {
  * so Switchyard's own throttling never uses up the retry attempts meant for provider failures.
  */
 export const KEY_POOL_BUSY = 'KEY_POOL_BUSY';
+
+/**
+ * Not a provider failure: the job's budget reservation id is already committed or released, and a
+ * reservation is never reused (its money is settled; a new job on it would run unpaid). Raised
+ * non-retryable by the reserving activity.
+ */
+export const RESERVATION_CLOSED = 'RESERVATION_CLOSED';

@@ -9,3 +9,20 @@ export const storeSteps = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 20 },
 });
+
+/**
+ * Settling money: commit and release retry until they succeed. After a paid call the only acceptable ends
+ * are "charged" or "still trying"; a store outage makes the job wait for the store, never lose the charge
+ * or leak the reservation.
+ */
+export const settleSteps = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: Number.POSITIVE_INFINITY,
+    // An amount the ledger rejects as invalid never becomes valid by retrying.
+    nonRetryableErrorTypes: ['RangeError'],
+  },
+});

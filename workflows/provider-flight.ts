@@ -1,15 +1,31 @@
+import { CancellationScope, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { costOf } from './cost';
-import { callChain } from './call-chain';
-import { storeSteps } from './local-activities';
-import type { FlightInput, FlightResult } from './shared';
+import { callChain, type ChainSuccess } from './call-chain';
+import { settleSteps, storeSteps } from './local-activities';
+import { Patch } from './patches';
+import { joinFlightSignal, leaveFlightSignal, type FlightInput, type FlightResult } from './shared';
 
 /**
  * One provider call shared by every identical request in flight. Its workflow id derives from the cache
- * key and jobs attach to it with the USE_EXISTING conflict policy, so N identical concurrent requests
- * make one call. It looks in the cache first, because a flight started just after the previous one
- * finished must find that answer rather than pay for it again.
+ * key and jobs attach to it (signal-with-start of `joinFlight`), so N identical concurrent requests make one
+ * call. It looks in the cache first, because a flight started just after the previous one finished must find
+ * that answer rather than pay for it again.
+ *
+ * The flight owns its call: it charges the cost to the tenant of the job that started it, whatever becomes of
+ * that job, and when every job that joined has left (all were cancelled) it cancels the call — aborting the
+ * provider request.
  */
 export async function providerFlight(input: FlightInput): Promise<FlightResult> {
+  const waiting = new Set<string>();
+  let joined = 0;
+  setHandler(joinFlightSignal, (jobId) => {
+    if (!waiting.has(jobId)) joined += 1;
+    waiting.add(jobId);
+  });
+  setHandler(leaveFlightSignal, (jobId) => {
+    waiting.delete(jobId);
+  });
+
   if (input.cache.mode !== 'refresh') {
     const hit = await storeSteps.lookupCache({ key: input.cache.key });
     if (hit && !hit.stale) {
@@ -24,21 +40,69 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
       };
     }
   }
-  const { call, target, attempts } = await callChain(input.leaderJobId, input.request, input.targets);
+
+  const chargesItself = patched(Patch.FlightChargesItsCall);
+  const callScope = new CancellationScope();
+  const chain: Promise<ChainSuccess> = callScope.run(() =>
+    callChain(input.leaderJobId, input.request, input.targets, undefined, input.requestRef),
+  );
+  if (chargesItself) {
+    // Flights started by older jobs are joined without the signal: they never count as abandoned.
+    void condition(() => joined > 0 && waiting.size === 0).then(() => callScope.cancel());
+  }
+  // Abandoned by every job, the call ends in a cancellation, and so does the flight: a job joining late retries
+  // and starts a new flight.
+  const { call, target, attempts } = await chain;
   const response = { completion: call.completion, providerId: target.providerId, model: target.model };
-  await storeSteps.storeCache({
-    key: input.cache.key,
-    value: response,
-    ttlSeconds: input.cache.ttlSeconds,
-    staleSeconds: input.cache.staleSeconds,
+  const costUsd = costOf(call.completion.usage, target.price);
+  if (!chargesItself) {
+    await storeSteps.storeCache({
+      key: input.cache.key,
+      value: response,
+      ttlSeconds: input.cache.ttlSeconds,
+      staleSeconds: input.cache.staleSeconds,
+    });
+    return {
+      leaderJobId: input.leaderJobId,
+      response,
+      usage: call.completion.usage,
+      costUsd,
+      providerLatencyMs: call.latencyMs,
+      attempts,
+      fromCache: false,
+    };
+  }
+
+  // The call was made and paid: charge it before anything else can fail, whatever cancellation says.
+  await CancellationScope.nonCancellable(async () => {
+    if (costUsd !== null && costUsd > 0) await charge(input.tenantId, costUsd);
+    try {
+      await storeSteps.storeCache({
+        key: input.cache.key,
+        value: response,
+        ttlSeconds: input.cache.ttlSeconds,
+        staleSeconds: input.cache.staleSeconds,
+      });
+    } catch {
+      // The cache fails open: every waiting job still gets the answer, the next identical request pays again.
+    }
   });
   return {
     leaderJobId: input.leaderJobId,
     response,
     usage: call.completion.usage,
-    costUsd: costOf(call.completion.usage, target.price),
+    costUsd,
     providerLatencyMs: call.latencyMs,
     attempts,
     fromCache: false,
+    charged: true,
   };
+}
+
+/** Books a cost that was already incurred: a reservation without caps, committed at once, keyed by this run. */
+async function charge(tenantId: string, amountUsd: number): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  const reservationId = `${workflowId}@${runId}`;
+  await settleSteps.reserveBudget({ reservationId, tenantId, amountUsd, caps: {}, now: Date.now() });
+  await settleSteps.commitBudget({ reservationId, actualUsd: amountUsd, tenantId });
 }

@@ -1,4 +1,4 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ChatCompletion, ChatRequest, ChatUsage, ProviderType } from './chat-types';
 import type { FailureType } from './failure-types';
 
@@ -52,6 +52,18 @@ export interface AiJobInput {
   fallback: FallbackPlan;
   /** The job this one replays. */
   replayOf?: string;
+  /**
+   * Set when the request was too large to carry in workflow history: the full request is in the request
+   * store under this reference, and `request` holds only its parameters and a bounded excerpt of the last
+   * user message (for rule-based fallbacks). Activities fetch the full request by reference.
+   */
+  requestRef?: RequestRef;
+}
+
+/** Where a large request is stored (content-addressed), and its size. */
+export interface RequestRef {
+  key: string;
+  bytes: number;
 }
 
 /** `default` reads and writes the cache; `refresh` only writes; `only` answers from the cache or fails. */
@@ -134,6 +146,8 @@ export interface FlightInput {
   leaderJobId: string;
   tenantId: string;
   request: ChatRequest;
+  /** See `AiJobInput.requestRef`. */
+  requestRef?: RequestRef;
   targets: JobTarget[];
   cache: CachePlan;
 }
@@ -147,7 +161,18 @@ export interface FlightResult {
   attempts: AttemptRecord[];
   /** The flight found the answer in the cache and called no provider. */
   fromCache: boolean;
+  /**
+   * True when the flight charged its call to the ledger itself (flights since the flight owns its cost);
+   * absent in results of older flights, whose leader job charged the call.
+   */
+  charged?: boolean;
 }
+
+/** A job starts waiting on a flight (sent with the flight's start, idempotent per job id). */
+export const joinFlightSignal = defineSignal<[jobId: string]>('joinFlight');
+
+/** A job stops waiting on a flight (it was cancelled); the last one to leave cancels the flight's call. */
+export const leaveFlightSignal = defineSignal<[jobId: string]>('leaveFlight');
 
 /** Workflow id of the flight for a cache key: identical requests meet there. */
 export function flightWorkflowId(cacheKey: string): string {
@@ -175,6 +200,8 @@ export interface ProviderCallInput {
   /** The target's key alias (the pool's first key); the activity chooses the key it uses from the pool. */
   keyAlias: string;
   request: ChatRequest;
+  /** See `AiJobInput.requestRef`: when set, the activity calls with the stored request. */
+  requestRef?: RequestRef;
   /** The target's per-attempt timeout, when tighter than the provider's. */
   timeoutMs?: number;
 }

@@ -6,13 +6,8 @@ import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { toConversation } from './conversation-turns';
 import { isRecord, numberField, stringField } from './json-fields';
+import { outputLimitOf } from './output-limit';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
-
-/**
- * Anthropic requires `max_tokens` on every request; OpenAI's shape makes it optional. 1024 is the value
- * Anthropic's own examples use: enough for a chat answer, small enough not to reserve a large budget.
- */
-export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 /**
  * Builds an adapter for Anthropic's Messages API over the official `@anthropic-ai/sdk`.
@@ -40,7 +35,9 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
       const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
-        raw = await client.messages.create(toAnthropicRequest(model, request), { signal: deadline.signal });
+        raw = await client.messages.create(toAnthropicRequest(model, request, connection.defaultMaxTokens), {
+          signal: deadline.signal,
+        });
       } catch (error) {
         throw providerFailure(error, { signal, deadline });
       } finally {
@@ -54,13 +51,18 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
 /**
  * Translates the normalised request into a Messages API request: system and developer messages become the
  * top-level `system`, consecutive same-role messages are merged (Anthropic needs strict alternation) with
- * each original text kept as its own text block, and `stop` becomes `stop_sequences`.
+ * each original text kept as its own text block, and `stop` becomes `stop_sequences`. Anthropic requires
+ * `max_tokens`; `defaultMaxTokens` stands in when the request has none, as it does for every provider.
  */
-export function toAnthropicRequest(model: string, request: ChatRequest): Anthropic.MessageCreateParamsNonStreaming {
+export function toAnthropicRequest(
+  model: string,
+  request: ChatRequest,
+  defaultMaxTokens?: number,
+): Anthropic.MessageCreateParamsNonStreaming {
   const { system, turns } = toConversation(request.messages);
   return {
     model,
-    max_tokens: request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    max_tokens: outputLimitOf(request, defaultMaxTokens),
     ...(system !== undefined && { system }),
     messages: turns.map(({ role, texts }): Anthropic.MessageParam => ({
       role,

@@ -7,6 +7,7 @@ import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { toConversation } from './conversation-turns';
 import { isRecord, numberField, stringField } from './json-fields';
+import { outputLimitOf } from './output-limit';
 import { ProviderError } from './provider-error';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
 
@@ -46,10 +47,22 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
   return {
     type: 'gemini',
     async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
+      // With no user or assistant text the SDK throws a plain Error before any call, which would read as a
+      // provider fault: retried, and counted against the circuit every tenant shares. The request is invalid.
+      if (toConversation(request.messages).turns.length === 0) {
+        throw new ProviderError(FailureType.InvalidRequest, 'Gemini needs at least one user or assistant message.', {
+          status: 400,
+        });
+      }
       const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
-        raw = await client.models.generateContent(toGeminiRequest(model, request, deadline.signal));
+        raw = await client.models.generateContent(
+          toGeminiRequest(model, request, {
+            abortSignal: deadline.signal,
+            defaultMaxTokens: connection.defaultMaxTokens,
+          }),
+        );
       } catch (error) {
         throw providerFailure(error, { signal, deadline });
       } finally {
@@ -63,12 +76,13 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
 /**
  * Translates the normalised request into `generateContent` parameters: system and developer messages become
  * `systemInstruction`, `assistant` becomes `model`, consecutive same-role messages are merged into one
- * turn, and sampling options move into the generation config.
+ * turn, and sampling options move into the generation config. The output limit is always sent
+ * (`defaultMaxTokens` when the request has none), so the answer stays within what was reserved.
  */
 export function toGeminiRequest(
   model: string,
   request: ChatRequest,
-  abortSignal?: AbortSignal,
+  { abortSignal, defaultMaxTokens }: { abortSignal?: AbortSignal; defaultMaxTokens?: number } = {},
 ): GenerateContentParameters {
   const { system, turns } = toConversation(request.messages);
   return {
@@ -81,7 +95,7 @@ export function toGeminiRequest(
       ...(system !== undefined && { systemInstruction: system }),
       ...(request.temperature !== undefined && { temperature: request.temperature }),
       ...(request.top_p !== undefined && { topP: request.top_p }),
-      ...(request.max_tokens !== undefined && { maxOutputTokens: request.max_tokens }),
+      maxOutputTokens: outputLimitOf(request, defaultMaxTokens),
       ...(request.stop !== undefined && request.stop.length > 0 && { stopSequences: request.stop }),
       ...(request.seed !== undefined && { seed: request.seed }),
       ...(abortSignal && { abortSignal }),

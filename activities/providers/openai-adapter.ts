@@ -9,6 +9,7 @@ import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';
 import { isRecord, numberField, stringField } from './json-fields';
+import { outputLimitOf } from './output-limit';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from './types';
 
 /** The two provider types served by the OpenAI wire format. */
@@ -46,7 +47,9 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
       const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
-        raw = await client.chat.completions.create(toOpenAIRequest(type, model, request), { signal: deadline.signal });
+        raw = await client.chat.completions.create(toOpenAIRequest(type, model, request, connection.defaultMaxTokens), {
+          signal: deadline.signal,
+        });
       } catch (error) {
         throw providerFailure(error, { signal, deadline });
       } finally {
@@ -57,12 +60,17 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
   };
 }
 
-/** Translates the normalised request into a Chat Completions request body for `type`. */
+/**
+ * Translates the normalised request into a Chat Completions request body for `type`. The output limit is
+ * always sent (`defaultMaxTokens` when the request has none), so the answer stays within what was reserved.
+ */
 export function toOpenAIRequest(
   type: OpenAIWireType,
   model: string,
   request: ChatRequest,
+  defaultMaxTokens?: number,
 ): ChatCompletionCreateParamsNonStreaming {
+  const maxTokens = outputLimitOf(request, defaultMaxTokens);
   return {
     model,
     messages: request.messages.map((message) => toOpenAIMessage(type, message)),
@@ -70,8 +78,7 @@ export function toOpenAIRequest(
     ...(request.top_p !== undefined && { top_p: request.top_p }),
     // OpenAI's reasoning models (o-series, gpt-5) reject the deprecated `max_tokens`; compatible servers
     // mostly know only `max_tokens`.
-    ...(request.max_tokens !== undefined &&
-      (type === 'openai' ? { max_completion_tokens: request.max_tokens } : { max_tokens: request.max_tokens })),
+    ...(type === 'openai' ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens }),
     ...(request.stop !== undefined && request.stop.length > 0 && { stop: request.stop }),
     ...(request.seed !== undefined && { seed: request.seed }),
     ...(request.user !== undefined && { user: request.user }),

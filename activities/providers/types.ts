@@ -7,6 +7,11 @@ export interface ProviderConnection {
   apiKey: string;
   /** Per-request timeout, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Output limit sent with a request that has no `max_tokens` (`budgets.defaultMaxTokens`).
+   * @default 1024
+   */
+  defaultMaxTokens?: number;
 }
 
 /** One chat call, in Switchyard's normalised shape. */

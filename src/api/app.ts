@@ -3,16 +3,18 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
-import type { ApiServices } from './api-services';
-import { tenantAuth } from './auth';
+import { readinessChecks, type ApiServices } from './api-services';
+import { adminAuth, tenantAuth } from './auth';
 import { errorHandler, notFound, openAIErrorFormat } from './error-handler';
 import { JobService } from './job-service';
 import { countedRateLimiter } from './rate-limits';
 import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
+import { openApiRouter } from './routes/openapi';
 import { jobsRouter } from './routes/jobs';
 import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
+import { codecRouter } from './routes/codec';
 import { createApiMetrics } from '../telemetry/api-metrics';
 
 export interface AppDeps {
@@ -28,13 +30,15 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
-  app.use(healthRouter(client));
-  const metrics = createApiMetrics(services.circuits);
-  app.get('/metrics', async (_req, res) => {
+  app.use(healthRouter(client, readinessChecks(services)));
+  app.use(openApiRouter());
+  const metrics = createApiMetrics(services.circuits, config);
+  // Operators only: the metrics name every tenant. Prometheus scrapes with the admin key as its bearer token.
+  app.get('/metrics', adminAuth(config), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  const jobs = new JobService(client, config, metrics);
+  const jobs = new JobService(client, config, metrics, logger, services.requests);
   const auth = tenantAuth(config);
   const json = express.json({ limit: config.api.bodyLimit });
   const { cache, ledger } = services;
@@ -49,6 +53,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));
+  app.use('/v1/admin/codec', codecRouter(config));
 
   app.use(notFound);
   app.use(errorHandler(logger));

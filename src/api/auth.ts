@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { hashApiKey, type Config, type TenantConfig } from '../config';
+import { ownEntry } from '../config/own-entry';
 import { HttpError } from './http-error';
 
 /** Reads the bearer key (`Authorization: Bearer …`, as the openai SDK sends it) or `x-api-key`. */
@@ -52,7 +53,7 @@ export function tenantOf(res: Response): string {
 
 /** The authenticated caller's tenant settings. */
 export function tenantConfigOf(config: Config, res: Response): TenantConfig {
-  const tenant = config.tenants[tenantOf(res)];
+  const tenant = ownEntry(config.tenants, tenantOf(res));
   if (!tenant) throw new Error(`tenant ${tenantOf(res)} vanished from the config`);
   return tenant;
 }

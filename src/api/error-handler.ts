@@ -1,7 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from './http-error';
+import { storeUnavailable } from './store-errors';
 import { isTemporalUnavailable, temporalUnavailable } from './temporal-errors';
+import { isStoreUnavailable } from '../stores/store-unavailable';
 
 /** Marks a router's errors to be rendered in OpenAI's error shape, so OpenAI SDKs parse them. */
 export function openAIErrorFormat(_req: Request, res: Response, next: NextFunction): void {
@@ -32,7 +34,17 @@ function toHttpError(err: unknown): HttpError {
   if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
     return new HttpError(415, 'unsupported_encoding', 'Send the body as UTF-8 JSON.');
   }
+  // The router and body parser flag other bad requests with a 4xx status: a path that is not valid
+  // percent-encoding, a body that does not decompress. The request was wrong, not the server.
+  if (err instanceof URIError && bodyError.status === 400) {
+    return new HttpError(400, 'invalid_path', 'The request path is not valid percent-encoding.');
+  }
+  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return new HttpError(bodyError.status, 'invalid_body', 'The request body could not be read.');
+  }
   if (isTemporalUnavailable(err)) return temporalUnavailable();
+  // Whatever route reached a store that is down: a 503 the client retries, never a 500.
+  if (isStoreUnavailable(err)) return storeUnavailable(err);
   return new HttpError(500, 'internal_error', 'Internal error.');
 }
 

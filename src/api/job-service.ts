@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -6,19 +7,27 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChatRequest } from '../../workflows/chat-types';
-import { FailureType, isFailureType } from '../../workflows/failure-types';
+import type { Logger } from 'pino';
+import { FailureType } from '../../workflows/failure-types';
 import { aiJob } from '../../workflows/ai-job';
 import * as attributes from '../../workflows/search-attributes';
 import { jobsTaskQueue, statusQuery, type AiJobInput, type AiJobResult } from '../../workflows/shared';
 import { UnknownModelError, type Config } from '../config';
 import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
-import { FAILURE_HTTP } from './failure-status';
+import { UnpricedModelError } from './unpriced-model-error';
+import { failureHttpOf, tenantFailureMessage } from './failure-status';
+import { tenantAttempts, tenantProgress, tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
+import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
+import { guardStore } from '../stores/store-unavailable';
+import type { ResponseCacheStore } from '../stores/types';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
 import { jobStateOf, type JobView } from './job-view';
-import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
+import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
+import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 
 export interface SubmitJobInput {
@@ -40,11 +49,6 @@ export interface SubmittedJob {
 
 /** A progress query must not hold a GET hostage when no worker is there to answer it. */
 const PROGRESS_QUERY_DEADLINE_MS = 1_500;
-/**
- * Starts, describes and cancels answer in milliseconds when Temporal is up; when it is down, the client
- * would retry for many seconds, so callers get a prompt 503 instead.
- */
-const CONTROL_CALL_DEADLINE_MS = 5_000;
 
 /** Starts, reads and cancels jobs. The job id is the workflow id; tenants see only their own jobs. */
 export class JobService {
@@ -52,14 +56,22 @@ export class JobService {
     private readonly client: Client,
     private readonly config: Config,
     private readonly metrics?: ApiMetrics,
+    /** Where the provider's own failure text goes, since tenants only see a fixed text per failure type. */
+    private readonly logger?: Logger,
+    /** Where requests too large for workflow history are kept (see `toWorkflowRequest`). */
+    private readonly requests?: ResponseCacheStore<ChatRequest>,
   ) {}
 
-  /** Decides the job's chain, cache use and budget; a 400 for an unknown model or route. */
+  /**
+   * Decides the job's chain, cache use and budget; a 400 for an unknown model or route, and for an unpriced
+   * model when the tenant has a spending cap and no worst-case price is configured.
+   */
   plan(tenantId: string, request: ChatRequest, cachePolicy?: RequestCachePolicy): JobPlan {
     try {
       return planJob(this.config, tenantId, request, cachePolicy);
     } catch (err) {
       if (err instanceof UnknownModelError) throw new HttpError(400, 'unknown_model', err.message, { param: 'model' });
+      if (err instanceof UnpricedModelError) throw new HttpError(400, 'unpriced_model', err.message, { param: 'model' });
       throw err;
     }
   }
@@ -68,10 +80,17 @@ export class JobService {
   async submit(input: SubmitJobInput): Promise<SubmittedJob> {
     const hash = requestHash({ request: input.request, metadata: input.metadata ?? {} });
     const jobId = input.idempotencyKey ? idempotentJobId(input.tenantId, input.idempotencyKey) : newJobId();
+    // Tells this request's workflow from one an earlier request with the same Idempotency-Key started.
+    const submissionId = randomUUID();
+    // Fails closed: a large request that cannot be stored cannot be run (503 while the cache store is down).
+    const carried = this.requests
+      ? await guardStore('cache', () => toWorkflowRequest(this.requests!, input.plan.request))
+      : { request: input.plan.request };
     const workflowInput: AiJobInput = {
       jobId,
       tenantId: input.tenantId,
-      request: input.request,
+      // With its output limit set; the idempotency hash above is of the request as the client sent it.
+      ...carried,
       targets: input.plan.targets,
       acceptedAt: new Date().toISOString(),
       cache: input.plan.cache,
@@ -79,31 +98,47 @@ export class JobService {
       fallback: input.plan.fallback,
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
+    const start = () =>
+      this.client.workflow.start(aiJob, {
+        workflowId: jobId,
+        taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
+        args: [workflowInput],
+        // An idempotency key stays bound to its job even after the job has finished.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { requestHash: hash, metadata: input.metadata ?? {}, submissionId },
+        typedSearchAttributes: [
+          { key: attributes.TENANT, value: input.tenantId },
+          { key: attributes.MODEL, value: input.request.model },
+          { key: attributes.STATUS, value: 'running' },
+          ...(input.replayOf ? [{ key: attributes.REPLAY_OF, value: input.replayOf }] : []),
+        ],
+        staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
+      });
+    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    let settled: SettledStart;
     try {
-      const handle = await this.control(() =>
-        this.client.workflow.start(aiJob, {
-          workflowId: jobId,
-          taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
-          args: [workflowInput],
-          // An idempotency key stays bound to its job even after the job has finished.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          memo: { requestHash: hash, metadata: input.metadata ?? {} },
-          typedSearchAttributes: [
-            { key: attributes.TENANT, value: input.tenantId },
-            { key: attributes.MODEL, value: input.request.model },
-            { key: attributes.STATUS, value: 'running' },
-            ...(input.replayOf ? [{ key: attributes.REPLAY_OF, value: input.replayOf }] : []),
-          ],
-          staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
-        }),
-      );
-      this.metrics?.jobsSubmitted.inc({ tenant: input.tenantId, model: input.request.model });
-      return { jobId, existing: false, handle };
+      await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, start);
+      settled = { kind: 'started' };
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !input.idempotencyKey) throw err;
-      const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
-      const description = await this.describeOwned(handle, input.tenantId);
-      if (description.memo?.requestHash !== hash) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && input.idempotencyKey) {
+        settled = { kind: 'exists', description: await this.describeOwned(handle, input.tenantId) };
+      } else if (outcomeUnknown(err)) {
+        // The start may have created the workflow although its answer was lost: a 503 now would make the
+        // client submit again and pay twice. Find out first.
+        settled = await settleUncertainStart({
+          start: (deadline) => this.client.connection.withDeadline(deadline, start),
+          describe: (deadline) => this.client.connection.withDeadline(deadline, () => handle.describe()),
+        }).catch((unknown: unknown) => {
+          throw unknown instanceof StartOutcomeUnknownError ? temporalUnavailable() : unknown;
+        });
+      } else if (isDeadlineExceeded(err)) {
+        throw temporalUnavailable();
+      } else {
+        throw err;
+      }
+    }
+    if (settled.kind === 'exists' && settled.description.memo?.submissionId !== submissionId) {
+      if (!input.idempotencyKey || settled.description.memo?.requestHash !== hash) {
         throw new HttpError(
           409,
           'idempotency_key_reused',
@@ -113,6 +148,8 @@ export class JobService {
       }
       return { jobId, existing: true, handle };
     }
+    this.metrics?.jobsSubmitted.inc({ tenant: input.tenantId, model: input.request.model });
+    return { jobId, existing: false, handle };
   }
 
   /** The job as the API shows it; with `waitSeconds`, first waits up to that long for it to finish. */
@@ -154,13 +191,21 @@ export class JobService {
     await this.describeOwned(handle, tenantId);
     const history = await this.control(() => handle.fetchHistory());
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const original = payload ? defaultPayloadConverter.fromPayload<AiJobInput>(payload) : undefined;
-    if (!original?.request) {
+    // Through the client's codec: with encryption at rest, the recorded input is ciphertext.
+    const original = payload
+      ? await decodeFromPayloadsAtIndex<AiJobInput>(this.client.options.loadedDataConverter, 0, [payload])
+      : undefined;
+    const request = !original?.request
+      ? null
+      : this.requests
+        ? await guardStore('cache', () => fromWorkflowRequest(this.requests!, original))
+        : original.request;
+    if (!original || !request) {
       throw new HttpError(409, 'job_not_replayable', `Job ${jobId} has no recorded request to replay.`);
     }
-    const plan = this.plan(tenantId, original.request, { mode: original.cache ? 'refresh' : 'bypass' });
-    await beforeStart(original.request, plan);
-    return this.submit({ tenantId, request: original.request, plan, replayOf: jobId });
+    const plan = this.plan(tenantId, request, { mode: original.cache ? 'refresh' : 'bypass' });
+    await beforeStart(request, plan);
+    return this.submit({ tenantId, request, plan, replayOf: jobId });
   }
 
   /** Runs a job to completion for the synchronous endpoints; failures become HTTP errors. */
@@ -168,7 +213,7 @@ export class JobService {
     const { jobId, handle } = await this.submit({ tenantId, request, plan });
     const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
     try {
-      return await this.client.connection.withDeadline(deadline, () => handle.result());
+      return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));
     } catch (err) {
       if (isDeadlineExceeded(err)) {
         throw new HttpError(
@@ -180,10 +225,17 @@ export class JobService {
       }
       if (err instanceof WorkflowFailedError) {
         const failure = failureOf(err);
-        const mapped = isFailureType(failure.type) ? FAILURE_HTTP[failure.type] : { status: 502, code: 'job_failed' };
+        this.logger?.warn({ jobId, tenantId, failureType: failure.type, detail: failure.detail }, 'job failed');
+        const mapped = failureHttpOf(failure.type);
         throw new HttpError(mapped.status, mapped.code, failure.message, {
           details: { job_id: jobId, attempts: failure.attempts },
-          headers: failure.type === FailureType.RateLimited ? { 'retry-after': '1' } : {},
+          // A provider outage (overloaded, circuit open) is a 503, and every 503 tells the client when to retry.
+          headers:
+            failure.type === FailureType.RateLimited
+              ? { 'retry-after': '1' }
+              : mapped.status === 503
+                ? { 'retry-after': '5' }
+                : {},
         });
       }
       throw err;
@@ -192,7 +244,7 @@ export class JobService {
 
   private async control<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await this.client.connection.withDeadline(Date.now() + CONTROL_CALL_DEADLINE_MS, call);
+      return await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, call);
     } catch (err) {
       if (isDeadlineExceeded(err)) throw temporalUnavailable();
       throw err;
@@ -232,22 +284,27 @@ export class JobService {
     switch (view.status) {
       case 'running':
         try {
-          view.progress = await this.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
+          const progress = await this.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
             handle.query(statusQuery),
           );
+          view.progress = tenantProgress(progress);
         } catch {
           // No worker answered in time: the job is queued behind others or its workers are restarting.
         }
         break;
       case 'completed':
-        view.result = await handle.result();
+        view.result = tenantResult(await handle.result());
         break;
       case 'failed':
         try {
           await handle.result();
         } catch (err) {
           const failure = failureOf(err);
-          const code = isFailureType(failure.type) ? FAILURE_HTTP[failure.type].code : 'job_failed';
+          this.logger?.warn(
+            { jobId: handle.workflowId, failureType: failure.type, detail: failure.detail },
+            'failed job read',
+          );
+          const { code } = failureHttpOf(failure.type);
           view.error = { code, type: failure.type, message: failure.message, attempts: failure.attempts };
         }
         break;
@@ -269,12 +326,23 @@ function jobNotFound(jobId: string): HttpError {
   return new HttpError(404, 'job_not_found', `No job ${jobId}.`);
 }
 
-function failureOf(err: unknown): { type: string; message: string; attempts?: unknown } {
+/**
+ * A job's failure: `message` and `attempts` as the tenant sees them (provider text replaced by the fixed
+ * text of its type), `detail` the original text with every attempt, for the logs only.
+ */
+function failureOf(err: unknown): { type: string; message: string; attempts?: unknown; detail: unknown } {
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'UNKNOWN', message: cause.message, attempts: cause.details?.[0] };
+    const type = cause.type ?? 'UNKNOWN';
+    return {
+      type,
+      message: tenantFailureMessage(type, cause.message),
+      attempts: tenantAttempts(cause.details?.[0]),
+      detail: { message: cause.message, attempts: cause.details?.[0] },
+    };
   }
-  return { type: 'UNKNOWN', message: cause instanceof Error ? cause.message : String(cause) };
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { type: 'UNKNOWN', message: tenantFailureMessage('UNKNOWN', message), detail: { message } };
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

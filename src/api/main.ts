@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../telemetry/logger';
 import { startApi } from './server';
@@ -14,7 +15,11 @@ async function main(): Promise<void> {
   }
   // Lazy, so the API starts (and answers /readyz with 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(config),
+  });
   const api = await startApi({ client, config, logger });
   logger.info({ url: api.url, temporal: config.temporal.address }, 'api listening');
 

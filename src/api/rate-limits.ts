@@ -2,6 +2,7 @@ import { RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAb
 import type { Config } from '../config';
 import { connectRedis } from '../stores/redis-connection';
 import { openSqliteDatabase } from '../stores/sqlite-database';
+import { guardStore } from '../stores/store-unavailable';
 import { parseStoreUrl } from '../stores/store-url';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 import { HttpError } from './http-error';
@@ -13,12 +14,21 @@ interface TenantLimiters {
 
 /** Per-tenant requests/minute and tokens/minute, counted in the shared counters store. */
 export interface TenantRateLimiter {
-  /** Counts one request of `tokens` (estimated) for the tenant, or throws a 429 naming the limit. */
+  /**
+   * Counts one request of `tokens` (estimated) for the tenant, or throws a 429 naming the limit. Fails
+   * closed: while the counters store is down it throws a `StoreUnavailableError` (503), since a limit
+   * that silently stopped holding would let one tenant take every provider key's quota.
+   */
   consume(tenantId: string, tokens: number): Promise<void>;
+  /** Rejects when the limiters' store cannot be reached; resolves at once when no tenant is limited. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 const WINDOW_SECONDS = 60;
+
+/** The limiters' store as `/readyz` and the 503 name it. */
+const RATE_LIMIT_STORE = 'rateLimits';
 
 /**
  * Builds the rate limiters on the counters store (SQLite file or Redis), so a limit holds across every
@@ -28,11 +38,14 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
   const limited = Object.entries(config.tenants).filter(
     ([, t]) => t.limits.requestsPerMinute !== undefined || t.limits.tokensPerMinute !== undefined,
   );
-  if (limited.length === 0) return { consume: () => Promise.resolve(), close: () => Promise.resolve() };
+  if (limited.length === 0) {
+    return { consume: () => Promise.resolve(), ping: () => Promise.resolve(), close: () => Promise.resolve() };
+  }
 
   const url = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
   let build: (keyPrefix: string, points: number) => RateLimiterAbstract;
   let close: () => Promise<void> | void;
+  let ping: () => Promise<void>;
   if (url.kind === 'sqlite') {
     const shared = openSqliteDatabase(url.path);
     build = (keyPrefix, points) =>
@@ -45,6 +58,7 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
         duration: WINDOW_SECONDS,
       });
     close = () => shared.release();
+    ping = () => shared.ping();
   } else {
     const shared = await connectRedis(url.url);
     build = (keyPrefix, points) =>
@@ -56,6 +70,7 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
         duration: WINDOW_SECONDS,
       });
     close = () => shared.release();
+    ping = () => shared.ping();
   }
 
   const limiters = new Map<string, TenantLimiters>();
@@ -71,11 +86,14 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
     async consume(tenantId, tokens) {
       const tenant = limiters.get(tenantId);
       if (!tenant) return;
-      if (tenant.requests) await consumeOrReject(tenant.requests, tenantId, 1, 'requests per minute');
-      // A request larger than the whole per-minute budget could never pass: it is charged the whole budget instead.
-      if (tenant.tokens)
-        await consumeOrReject(tenant.tokens, tenantId, Math.min(tokens, tenant.tokens.points), 'tokens per minute');
+      await guardStore(RATE_LIMIT_STORE, async () => {
+        if (tenant.requests) await consumeOrReject(tenant.requests, tenantId, 1, 'requests per minute');
+        // A request larger than the whole per-minute budget could never pass: it is charged the whole budget instead.
+        if (tenant.tokens)
+          await consumeOrReject(tenant.tokens, tenantId, Math.min(tokens, tenant.tokens.points), 'tokens per minute');
+      });
     },
+    ping: () => guardStore(RATE_LIMIT_STORE, ping),
     async close() {
       await close();
     },
@@ -114,6 +132,7 @@ export function countedRateLimiter(limiter: TenantRateLimiter, metrics: ApiMetri
         throw err;
       }
     },
+    ping: () => limiter.ping(),
     close: () => limiter.close(),
   };
 }

@@ -9,9 +9,21 @@ const message = z.strictObject({
   name: z.string().max(64).optional(),
 });
 
+/**
+ * A model or route name: 1–200 visible ASCII characters. Names reach response headers, metric labels and
+ * search attributes, where control characters (CR/LF), non-printable or non-ASCII characters would break
+ * the response or the record; every real model id (`gpt-4o-mini`, `llama3.1:8b`, `models/gemini-2.5-flash`,
+ * `accounts/fireworks/models/x`, `provider:model`) fits.
+ */
+export const modelNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters only (no spaces, control or non-ASCII characters)');
+
 /** Fields of the OpenAI chat request Switchyard accepts; unknown fields are rejected, not silently dropped. */
 const chatRequestFields = {
-  model: z.string().min(1).max(200),
+  model: modelNameSchema,
   messages: z.array(message).min(1, 'at least one message is required').max(2_000),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),

@@ -11,11 +11,15 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Serves the API on `port` (0 = any free port) and resolves once it listens; opens its stores unless given. */
+/**
+ * Serves the API on `port` (0 = any free port) and resolves once it listens; opens its stores unless given.
+ * Without `api.host` (HOST) it listens on every interface, as a container's entry point must; `npm start`
+ * sets HOST=127.0.0.1 for local development.
+ */
 export async function startApi(
   deps: Omit<AppDeps, 'services'> & Partial<Pick<AppDeps, 'services'>>,
   port = deps.config.api.port,
-  host = '0.0.0.0',
+  host = deps.config.api.host ?? '0.0.0.0',
 ): Promise<RunningApi> {
   const owned = deps.services ? null : await createApiServices(deps.config);
   const services = deps.services ?? owned!;

@@ -25,6 +25,44 @@ export function isDeadlineExceeded(err: unknown): boolean {
   return grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED;
 }
 
+// gRPC codes after which a call may or may not have been carried out by the server.
+const OUTCOME_UNKNOWN_CODES = new Set([
+  1 /* CANCELLED */,
+  2 /* UNKNOWN */,
+  GRPC_DEADLINE_EXCEEDED,
+  10 /* ABORTED */,
+  13 /* INTERNAL */,
+  GRPC_UNAVAILABLE,
+]);
+// gRPC names the phase a failed call was in; these all come before the request is written to the wire.
+const NEVER_SENT = /waiting for (name resolution|LB pick|metadata filters)|No connection established|ECONNREFUSED/i;
+
+function messagesOf(err: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const details = (current as { details?: unknown }).details;
+    messages.push(current.message, typeof details === 'string' ? details : '');
+    current = current.cause;
+  }
+  return messages.join(' | ');
+}
+
+/** True when the failed call provably never reached the server (no connection, or failed before sending). */
+export function startNeverSent(err: unknown): boolean {
+  return NEVER_SENT.test(messagesOf(err));
+}
+
+/**
+ * True when a call failed in a way that does not tell whether the server carried it out: its deadline
+ * passed or the connection broke after the request may have been sent. A start that failed so may have
+ * created the workflow anyway.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  const code = grpcCodeOf(err);
+  return code !== undefined && OUTCOME_UNKNOWN_CODES.has(code) && !startNeverSent(err);
+}
+
 /** The 503 every route answers when Temporal cannot be reached. */
 export function temporalUnavailable(): HttpError {
   return new HttpError(503, 'temporal_unavailable', 'The job service (Temporal) is unreachable; try again shortly.', {

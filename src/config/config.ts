@@ -1,4 +1,5 @@
 import type { ModelPrice } from '../../workflows/shared';
+import type { PayloadKey } from '../codec/payload-keys';
 import type { CircuitSettings } from '../stores/circuit-state';
 import type { FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
 
@@ -13,8 +14,12 @@ export interface ResolvedModel {
 export interface Config {
   api: {
     port: number;
+    /** Interface to listen on; unset, each entry point chooses (see `startApi` and `npm start`). */
+    host?: string;
     bodyLimit: string;
     syncTimeoutSeconds: number;
+    /** Deadline of each call to Temporal that answers a request (start, describe, cancel), in ms. */
+    temporalDeadlineMs: number;
   };
   temporal: {
     address: string;
@@ -31,12 +36,24 @@ export interface Config {
   circuitBreaker: CircuitSettings;
   stores: { cacheUrl: string; countersUrl: string };
   cache: { fastPath: boolean };
-  budgets: { defaultMaxTokens: number };
+  budgets: {
+    /** Output limit sent with a request that has no max_tokens, and assumed by its cost estimate. */
+    defaultMaxTokens: number;
+    /** Worst-case price of models without one, for capped tenants; null refuses them such models. */
+    unpricedModelPrice: ModelPrice | null;
+  };
   /** Tenants by id. Without a `tenants` section there is one, `default`, keyed by SWITCHYARD_API_KEY. */
   tenants: Record<string, TenantConfig>;
   /** sha256 hashes of operator keys (config `adminApiKeys` and SWITCHYARD_ADMIN_KEY). */
   adminKeyHashes: string[];
   /** Where the worker serves the Temporal SDK's Prometheus metrics (`host:port`); off when unset. */
   workerMetricsAddress: string | null;
+  /** Encryption of workflow payloads at rest in Temporal (SWITCHYARD_PAYLOAD_KEYS); off when `keys` is empty. */
+  payloadEncryption: {
+    /** The first key encrypts; every key decrypts. */
+    keys: PayloadKey[];
+    /** Origins of the Temporal Web UIs allowed to call the codec endpoint (SWITCHYARD_CODEC_CORS_ORIGINS). */
+    codecCorsOrigins: string[];
+  };
   logLevel: string;
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { HOST_MESSAGE, HOST_PATTERN } from './schema';
+import { codecCorsOriginsSchema } from '../codec/cors-origins';
+import { payloadKeysSchema } from '../codec/payload-keys';
 
 const blankIsUnset = (value: unknown): unknown =>
   typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value;
@@ -11,10 +14,13 @@ export const envSchema = z.object({
   SWITCHYARD_CONFIG: optionalText,
   SWITCHYARD_API_KEY: optionalText,
   SWITCHYARD_ADMIN_KEY: optionalText,
+  SWITCHYARD_PAYLOAD_KEYS: optional(payloadKeysSchema),
+  SWITCHYARD_CODEC_CORS_ORIGINS: optional(codecCorsOriginsSchema),
   CACHE_URL: optionalText,
   WORKER_METRICS_ADDRESS: optional(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'use host:port, e.g. 0.0.0.0:9464')),
   COUNTERS_URL: optionalText,
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  HOST: optional(z.string().regex(HOST_PATTERN, HOST_MESSAGE)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,

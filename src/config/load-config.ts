@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { DEFAULT_TASK_QUEUE_PREFIX } from '../../workflows/shared';
 import type { Config, ResolvedModel } from './config';
 import { ConfigError } from './config-error';
+import { DEFAULT_CODEC_CORS_ORIGINS } from '../codec/cors-origins';
 import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import {
@@ -128,8 +129,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const partial: Config = {
     api: {
       port: env.PORT ?? file.api?.port ?? 8080,
+      ...((env.HOST ?? file.api?.host) ? { host: env.HOST ?? file.api?.host } : {}),
       bodyLimit: file.api?.bodyLimit ?? '1mb',
       syncTimeoutSeconds: file.api?.syncTimeoutSeconds ?? 600,
+      temporalDeadlineMs: file.api?.temporalDeadlineMs ?? 5_000,
     },
     temporal: {
       address: env.TEMPORAL_ADDRESS ?? file.temporal?.address ?? '127.0.0.1:7233',
@@ -147,13 +150,20 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       countersUrl: env.COUNTERS_URL ?? file.stores?.countersUrl ?? 'sqlite://.data/counters.sqlite',
     },
     cache: { fastPath: file.cache?.fastPath ?? true },
-    budgets: { defaultMaxTokens: file.budgets?.defaultMaxTokens ?? 1_024 },
+    budgets: {
+      defaultMaxTokens: file.budgets?.defaultMaxTokens ?? 1_024,
+      unpricedModelPrice: file.budgets?.unpricedModelPrice ?? null,
+    },
     tenants: tenantsFrom(file, env),
     adminKeyHashes: [
       ...(file.adminApiKeys ?? []),
       ...(env.SWITCHYARD_ADMIN_KEY ? [hashApiKey(env.SWITCHYARD_ADMIN_KEY)] : []),
     ],
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS ?? null,
+    payloadEncryption: {
+      keys: env.SWITCHYARD_PAYLOAD_KEYS ?? [],
+      codecCorsOrigins: env.SWITCHYARD_CODEC_CORS_ORIGINS ?? DEFAULT_CODEC_CORS_ORIGINS,
+    },
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 

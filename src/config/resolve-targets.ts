@@ -1,5 +1,6 @@
 import { providerTaskQueue, type JobTarget } from '../../workflows/shared';
 import type { Config } from './config';
+import { ownEntry } from './own-entry';
 import type { RouteTarget } from './schema';
 
 /** Attempts of one target (Temporal's retries included) when its route does not say. */
@@ -28,7 +29,7 @@ export class UnknownModelError extends Error {
 export function resolveReference(config: Config, target: RouteTarget): JobTarget | { problem: string } {
   const reference = typeof target === 'string' ? target : target.target;
   const budget: { timeoutMs?: number; maxAttempts?: number } = typeof target === 'string' ? {} : target;
-  const alias = config.models[reference];
+  const alias = ownEntry(config.models, reference);
   let providerId: string;
   let model: string;
   if (alias) {
@@ -42,7 +43,7 @@ export function resolveReference(config: Config, target: RouteTarget): JobTarget
     providerId = reference.slice(0, colon);
     model = reference.slice(colon + 1);
   }
-  const provider = config.providers[providerId];
+  const provider = ownEntry(config.providers, providerId);
   const key = provider?.keys[0];
   if (!provider || !key) {
     return {
@@ -69,7 +70,7 @@ export function resolveReference(config: Config, target: RouteTarget): JobTarget
  */
 export function resolveTargets(config: Config, requested: string | undefined): JobTarget[] {
   const routeName = requested ?? config.defaultRoute;
-  const route = routeName === null ? undefined : config.routes[routeName];
+  const route = routeName === null ? undefined : ownEntry(config.routes, routeName);
   const references = route ? route.targets : requested ? [requested] : [];
   const targets: JobTarget[] = [];
   for (const reference of references) {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 const providerTypes = ['openai', 'anthropic', 'gemini', 'openai-compatible'] as const;
+/** A host name or IP address to listen on (api.host, HOST). */
+export const HOST_PATTERN = /^[A-Za-z0-9.:-]{1,253}$/;
+export const HOST_MESSAGE = 'use a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0';
 const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "-" and "_" (at most 63 characters)');
@@ -50,6 +53,16 @@ const providerKeysSchema = z
     });
   });
 
+/**
+ * A worst-case price, in US dollars per million tokens, for models that have no price of their own: what a
+ * capped tenant's jobs on such a model are reserved and charged at. Set it at least as high as the dearest
+ * model the provider might serve under an unlisted name.
+ */
+export const unpricedModelPriceSchema = z.strictObject({
+  inputUsdPerMTok: z.number().positive('a worst-case price must be greater than 0'),
+  outputUsdPerMTok: z.number().positive('a worst-case price must be greater than 0'),
+});
+
 export const providerSchema = z.strictObject({
   type: z.enum(providerTypes),
   /** The provider's API base; the SDK's default when omitted. */
@@ -62,6 +75,8 @@ export const providerSchema = z.strictObject({
   maxCallsPerSecond: z.number().positive().optional(),
   /** Calls one worker process runs at once for this provider. */
   maxConcurrentCalls: z.number().int().positive().default(200),
+  /** Price of this provider's models that have none (`provider:model`); overrides `budgets.unpricedModelPrice`. */
+  unpricedModelPrice: unpricedModelPriceSchema.optional(),
 });
 
 export const modelSchema = z.strictObject({
@@ -183,13 +198,22 @@ export const configFileSchema = z.strictObject({
   api: z
     .strictObject({
       port: z.number().int().min(0).max(65535).optional(),
+      /** Interface the API listens on (HOST); unset: 127.0.0.1 under `npm start`, 0.0.0.0 for `start:api`. */
+      host: z.string().regex(HOST_PATTERN, HOST_MESSAGE).optional(),
       /** Largest accepted request body, e.g. "1mb". */
       bodyLimit: z
         .string()
         .regex(/^\d+(kb|mb)$/, 'use a size like "512kb" or "1mb"')
+        // Bodies over 64 KiB are stored once in the cache store and reach workflows by reference, so
+        // Temporal's 2 MB payload limit does not bound them; this bounds what one request may store.
+        .refine((size) => parseInt(size, 10) * (size.endsWith('mb') ? 1024 * 1024 : 1024) <= 64 * 1024 * 1024, {
+          message: 'at most "64mb"',
+        })
         .optional(),
       /** How long a synchronous chat completion may wait for its job, in seconds. */
       syncTimeoutSeconds: z.number().int().positive().max(3600).optional(),
+      /** Deadline of each call to Temporal that answers a request (start, describe, cancel), in ms. */
+      temporalDeadlineMs: z.number().int().positive().max(60_000).optional(),
     })
     .optional(),
   temporal: z
@@ -224,8 +248,16 @@ export const configFileSchema = z.strictObject({
     .optional(),
   budgets: z
     .strictObject({
-      /** Output tokens assumed for the cost estimate of a request without max_tokens. */
+      /**
+       * Output limit of a request without max_tokens: sent to the provider as its max tokens, and the output
+       * its cost estimate assumes, so the reservation bounds what the call can cost.
+       */
       defaultMaxTokens: z.number().int().positive().optional(),
+      /**
+       * Price of models that have none, for tenants with a spending cap; without it (or the provider's own
+       * `unpricedModelPrice`), such a tenant's request for an unpriced model is refused.
+       */
+      unpricedModelPrice: unpricedModelPriceSchema.optional(),
     })
     .optional(),
   tenants: z.record(identifier, tenantSchema).optional(),

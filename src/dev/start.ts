@@ -4,10 +4,13 @@ import { Connection } from '@temporalio/client';
 import { CONVENTIONAL_PROVIDERS } from '../config/env';
 import { loadConfig, ConfigError } from '../config';
 import { startEntry, startProcess, stopChild, waitFor, type Child } from './child-processes';
+import { DEFAULT_DEV_API_HOST, DEVELOPMENT_API_KEY, developmentKeyProblem, displayedApiUrl } from './exposure';
 import { mockProviderEnv } from './mock-provider-env';
 
-/** The key `npm start` uses when SWITCHYARD_API_KEY is unset: for local development only. */
-const DEVELOPMENT_API_KEY = 'sk-switchyard-dev';
+/** Stops the launcher before it starts anything, with a message for the operator. */
+class LaunchRefused extends Error {
+  override readonly name = 'LaunchRefused';
+}
 
 /** The repository root, found from this file whether it runs from `src/` or `dist/src/`. */
 function repoRoot(): string {
@@ -38,6 +41,11 @@ async function answers(url: string): Promise<boolean> {
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const config = loadConfig(env);
+  const refusal = developmentKeyProblem(config, env);
+  if (refusal) throw new LaunchRefused(refusal);
+  // The development key is public: the API answers on this machine only unless HOST / api.host opens it up.
+  const apiHost = config.api.host ?? DEFAULT_DEV_API_HOST;
+  env.HOST = apiHost;
   const children: Child[] = [];
   let stopping = false;
   const stopAll = async () => {
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
     children.push(worker);
     const api = startEntry('api', 'api/main', env);
     children.push(api);
-    const apiUrl = `http://127.0.0.1:${config.api.port}`;
+    const apiUrl = displayedApiUrl(apiHost, config.api.port);
     await waitFor('the API', () => answers(`${apiUrl}/readyz`), 60_000, api);
 
     console.log(
@@ -124,6 +132,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `switchyard: ${(err as Error).message}`);
+  console.error(
+    err instanceof ConfigError || err instanceof LaunchRefused ? err.message : `switchyard: ${(err as Error).message}`,
+  );
   process.exitCode = 1;
 });

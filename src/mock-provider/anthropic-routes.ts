@@ -108,7 +108,7 @@ function parseMessages(body: JsonObject): ParseResult {
       model,
       lastUserText,
       succeed(ctx: ReplyContext, cleanText: string) {
-        const completion = completeText(model, cleanText, maxTokens);
+        const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
         return {
           id: `msg_mock${ctx.sequence.toString(16).padStart(16, '0')}`,
           type: 'message',

@@ -28,18 +28,34 @@ export interface Completion {
   truncated: boolean;
 }
 
+/** Words a long reply is padded with. */
+const FILLER = ' lorem ipsum dolor sit amet';
+
 /**
  * The deterministic reply: the model name and the start of the last user message, so a test can
- * tell which request an answer belongs to. Cut to `maxTokens` worth of characters when it is longer.
+ * tell which request an answer belongs to. With `outputTokens` (the `output-tokens` directive) the reply
+ * is padded or cut to that many tokens, as a model that answers at length. Either way it is cut to
+ * `maxTokens` worth of characters when it is longer: a request's output limit always wins.
  */
-export function completeText(model: string, lastUserText: string, maxTokens: number | undefined): Completion {
+export function completeText(
+  model: string,
+  lastUserText: string,
+  maxTokens: number | undefined,
+  outputTokens?: number,
+): Completion {
   const echo = lastUserText.replace(/\s+/g, ' ').trim().slice(0, ECHO_CHARS);
-  const full = `Mock reply (${model}): ${echo}`;
+  const reply = `Mock reply (${model}): ${echo}`;
+  const full = outputTokens === undefined ? reply : sized(reply, outputTokens * CHARS_PER_TOKEN);
   if (maxTokens !== undefined && estimateTokens(full) > maxTokens) {
     const text = full.slice(0, maxTokens * CHARS_PER_TOKEN);
     return { text, tokens: estimateTokens(text), truncated: true };
   }
   return { text: full, tokens: estimateTokens(full), truncated: false };
+}
+
+/** `text` cut or padded with filler words to exactly `chars` characters. */
+function sized(text: string, chars: number): string {
+  return text.length >= chars ? text.slice(0, chars) : text.padEnd(chars, FILLER);
 }
 
 /** A deterministic unit vector derived from the text, so equal inputs embed equally. */

@@ -24,6 +24,9 @@ export async function serveControl(
     case 'stats':
       sendJson(res, 200, state.stats.snapshot());
       return;
+    case 'calls':
+      sendJson(res, 200, state.stats.calls());
+      return;
     case 'reset':
       state.stats.reset();
       sendJson(res, 200, { reset: true });

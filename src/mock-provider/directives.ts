@@ -19,6 +19,11 @@ export interface Directives {
   quota?: boolean;
   /** Apply the fault only to the first N identical requests, then succeed — for retry tests. */
   failTimes?: number;
+  /**
+   * Answer with a reply this many tokens long, as a model that rambles on would — cut at the request's
+   * own output limit when it sends one, as real providers do.
+   */
+  outputTokens?: number;
 }
 
 /** A directive that cannot be used; answered with a 400 so a typo in a test does not pass silently. */
@@ -30,6 +35,8 @@ export class DirectiveError extends Error {
 }
 
 const MARKER = '[[mock:';
+/** Upper bound of `output-tokens`, so one request cannot make the mock build a reply without limit. */
+const MAX_OUTPUT_TOKENS = 1_000_000;
 const MARKER_PATTERN = /\[\[mock:([a-z-]+)(?:=([^\]]*))?\]\]/g;
 
 function integerIn(name: string, raw: string, min: number, max: number): number {
@@ -73,6 +80,9 @@ function apply(directives: Directives, name: string, raw: string | undefined): v
     case 'fail-times':
       directives.failTimes = integerIn(name, needValue(), 0, 1_000_000);
       return;
+    case 'output-tokens':
+      directives.outputTokens = integerIn(name, needValue(), 1, MAX_OUTPUT_TOKENS);
+      return;
     case 'hang':
       directives.hang = flag(name, raw);
       return;
@@ -95,6 +105,7 @@ const HEADER_NAMES: ReadonlyArray<readonly [header: string, name: string]> = [
   ['x-mock-latency-ms', 'latency'],
   ['x-mock-retry-after', 'retry-after'],
   ['x-mock-fail-times', 'fail-times'],
+  ['x-mock-output-tokens', 'output-tokens'],
   ['x-mock-hang', 'hang'],
   ['x-mock-malformed', 'malformed'],
   ['x-mock-content-policy', 'content-policy'],

@@ -147,7 +147,7 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
     model,
     lastUserText,
     succeed(ctx: ReplyContext, cleanText: string) {
-      const completion = completeText(model, cleanText, maxTokens);
+      const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
       return {
         candidates: [
           {

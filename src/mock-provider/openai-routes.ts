@@ -126,7 +126,7 @@ function parseChat(body: JsonObject): ParseResult {
       model,
       lastUserText,
       succeed(ctx: ReplyContext, cleanText: string) {
-        const completion = completeText(model, cleanText, maxTokens);
+        const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
         const choice = (index: number): JsonObject => ({
           index,
           message: { role: 'assistant', content: completion.text, refusal: null, annotations: [] },

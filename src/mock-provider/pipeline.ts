@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { PROMPT_HEAD_CHARS, reportedUsage, type ReportedUsage } from './call-log';
 import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
 import { type Fault, requestFingerprint } from './faults';
 import { delay, type RequestBody, sendJsonText } from './http-io';
@@ -35,12 +36,18 @@ type Answer =
       headers: Record<string, string>;
       /** The request's own latency directive, which replaces the behavior's. */
       latencyMs: number | undefined;
+      /** Set for a successful completion only: what the call log records once the answer is sent. */
+      success?: { model: string; promptHead: string; usage: ReportedUsage };
     };
 
 /** Faults answered with an error body (as opposed to silence or broken JSON). */
 type ErrorFault = Exclude<Fault, { kind: 'hang' } | { kind: 'malformed' }>;
 
-function send(reply: WireReply, latencyMs?: number, headers: Record<string, string> = {}): Answer {
+function send(
+  reply: WireReply,
+  latencyMs?: number,
+  headers: Record<string, string> = {},
+): Extract<Answer, { kind: 'send' }> {
   return {
     kind: 'send',
     status: reply.status,
@@ -99,6 +106,7 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
     throw err;
   }
   const { latencyMs } = directives;
+  ctx.outputTokens = directives.outputTokens;
 
   let limitHeaders: Record<string, string> = {};
   const limit = state.behavior.keyRateLimitPerMinute;
@@ -112,7 +120,17 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
 
   const fingerprint = (): string => requestFingerprint(endpoint.id, text);
   const fault = state.faults.decide(directives, state.behavior.errorRates, fingerprint);
-  if (fault === undefined) return send({ status: 200, body: call.succeed(ctx, cleanText) }, latencyMs, limitHeaders);
+  if (fault === undefined) {
+    const success = call.succeed(ctx, cleanText);
+    return {
+      ...send({ status: 200, body: success }, latencyMs, limitHeaders),
+      success: {
+        model: call.model,
+        promptHead: cleanText.slice(0, PROMPT_HEAD_CHARS),
+        usage: reportedUsage(wire.name, success),
+      },
+    };
+  }
   if (fault.kind === 'hang') return { kind: 'hang' };
   if (fault.kind === 'malformed') {
     const complete = JSON.stringify(call.succeed(ctx, cleanText));
@@ -152,4 +170,17 @@ export async function serveProviderCall(
     wire.requestIdHeader === undefined ? answer.headers : { ...answer.headers, [wire.requestIdHeader]: ctx.requestId };
   state.stats.recordOutcome(answer.outcome);
   sendJsonText(res, answer.status, answer.text, headers);
+  if (answer.success !== undefined && apiKey !== undefined) {
+    const { model, promptHead, usage } = answer.success;
+    state.stats.recordCall({
+      sequence,
+      at: Date.now(),
+      endpoint: endpoint.id,
+      provider: wire.name,
+      model,
+      apiKey,
+      ...usage,
+      promptHead,
+    });
+  }
 }

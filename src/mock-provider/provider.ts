@@ -17,6 +17,8 @@ export interface ReplyContext {
   requestId: string;
   /** The model asked for, once known. */
   model: string | undefined;
+  /** The request's `output-tokens` directive: how long the reply is (before the request's own limit). */
+  outputTokens?: number;
 }
 
 /** Where the caller is in its per-key window, for the providers that advertise it in headers. */

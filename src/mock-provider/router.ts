@@ -4,7 +4,7 @@ import { openaiChat, openaiEmbeddings } from './openai-routes';
 import { type MockEndpoint, type PathParams } from './provider';
 
 /** Routes that inspect or steer the mock itself rather than imitate a provider. */
-export type ControlRoute = 'stats' | 'reset' | 'behavior' | 'healthz';
+export type ControlRoute = 'stats' | 'calls' | 'reset' | 'behavior' | 'healthz';
 
 /** Where a request goes. */
 export type Route =
@@ -15,6 +15,7 @@ const FIXED_ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['POST /openai/v1/embeddings', { kind: 'provider', endpoint: openaiEmbeddings, params: {} }],
   ['POST /anthropic/v1/messages', { kind: 'provider', endpoint: anthropicMessages, params: {} }],
   ['GET /_mock/stats', { kind: 'control', name: 'stats' }],
+  ['GET /_mock/calls', { kind: 'control', name: 'calls' }],
   ['POST /_mock/reset', { kind: 'control', name: 'reset' }],
   ['POST /_mock/behavior', { kind: 'control', name: 'behavior' }],
   ['GET /healthz', { kind: 'control', name: 'healthz' }],

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type MockBehavior } from './behavior';
+import { type MockCallLog } from './call-log';
 import { sendMockError, serveControl } from './control-routes';
 import { readBody } from './http-io';
 import { serveProviderCall } from './pipeline';
@@ -13,6 +14,9 @@ export interface MockProviderHandle {
   url: string;
   port: number;
   stats(): MockStats;
+  /** Every request answered with a successful completion since start or the last reset, oldest first. */
+  calls(): MockCallLog;
+  /** Clears the stats and the call log. */
   resetStats(): void;
   /**
    * Changes the behavior for the following requests.
@@ -104,6 +108,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     url: `http://${urlHost(host)}:${address.port}`,
     port: address.port,
     stats: () => state.stats.snapshot(),
+    calls: () => state.stats.calls(),
     resetStats: () => state.stats.reset(),
     setBehavior: (patch) => {
       state.update(patch);

@@ -1,3 +1,5 @@
+import { CallLog, type MockCall, type MockCallLog } from './call-log';
+
 /** The provider endpoints the mock serves; stats are keyed by these ids. */
 export type EndpointId =
   'openai.chat' | 'openai.embeddings' | 'anthropic.messages' | 'gemini.generateContent' | 'gemini.embedContent';
@@ -20,9 +22,10 @@ function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-/** Mutable counters; every update is O(1) so that stats never slow a benchmark down. */
+/** Mutable counters and the log of answered calls; every update is O(1) so that stats never slow a benchmark down. */
 export class StatsRecorder {
   private stats: MockStats = StatsRecorder.empty();
+  private readonly log = new CallLog();
 
   private static empty(): MockStats {
     return { total: 0, byEndpoint: {}, byKey: {}, byStatus: {}, abortedConnections: 0 };
@@ -40,6 +43,11 @@ export class StatsRecorder {
     increment(this.stats.byStatus, outcome);
   }
 
+  /** Logs a request once its successful answer has been sent; requests cut off before that are never paid calls. */
+  recordCall(call: MockCall): void {
+    this.log.record(call);
+  }
+
   recordAbortedConnection(): void {
     this.stats.abortedConnections++;
   }
@@ -50,7 +58,14 @@ export class StatsRecorder {
     return { total, byEndpoint: { ...byEndpoint }, byKey: { ...byKey }, byStatus: { ...byStatus }, abortedConnections };
   }
 
+  /** A copy of the call log, oldest call first. */
+  calls(): MockCallLog {
+    return this.log.snapshot();
+  }
+
+  /** Clears the counters and the call log. */
   reset(): void {
     this.stats = StatsRecorder.empty();
+    this.log.clear();
   }
 }

@@ -21,6 +21,8 @@ export interface CircuitStore {
   /** True while the circuit is open and not yet due a probe; takes no lease. */
   isOpen(key: string, now: number): Promise<boolean>;
   list(): Promise<CircuitSnapshot[]>;
+  /** Rejects when the store cannot be reached (for readiness checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,10 @@ export class SqliteCircuitStore implements CircuitStore {
 
   list(): Promise<CircuitSnapshot[]> {
     return settle(() => this.all().map((row) => ({ key: row.key, ...(JSON.parse(row.record) as CircuitRecord) })));
+  }
+
+  ping(): Promise<void> {
+    return this.database.ping();
   }
 
   close(): Promise<void> {
@@ -161,6 +167,10 @@ export class RedisCircuitStore implements CircuitStore {
       }
     }
     return snapshots.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  ping(): Promise<void> {
+    return this.redis.ping();
   }
 
   close(): Promise<void> {

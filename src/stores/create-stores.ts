@@ -38,7 +38,11 @@ export async function createResponseCache<T>(
     try {
       const store = new KeyvSqliteStore(database.db, { table: 'response_cache' });
       const keyv = new Keyv<CacheEntry<T>>({ store, namespace, throwOnErrors: true });
-      return new KeyvResponseCache(keyv, () => Promise.resolve(database.release()));
+      return new KeyvResponseCache(
+        keyv,
+        () => Promise.resolve(database.release()),
+        () => database.ping(),
+      );
     } catch (err) {
       database.release();
       throw err;
@@ -49,7 +53,11 @@ export async function createResponseCache<T>(
   // client is released by us, never disconnected through the adapter.
   const store = new KeyvRedis<string>(redis.client, { namespace, throwOnErrors: true });
   const keyv = new Keyv<CacheEntry<T>>({ store, namespace, useKeyPrefix: false, throwOnErrors: true });
-  return new KeyvResponseCache(keyv, () => redis.release());
+  return new KeyvResponseCache(
+    keyv,
+    () => redis.release(),
+    () => redis.ping(),
+  );
 }
 
 /** Opens the shared circuit breakers at `url`, on SQLite or Redis. */

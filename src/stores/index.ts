@@ -10,3 +10,4 @@ export * from './keyv-sqlite-store';
 export * from './ledger-units';
 export * from './circuit-state';
 export * from './circuit-store';
+export * from './store-unavailable';

@@ -93,6 +93,10 @@ export class RedisKeyStateStore implements KeyStateStore {
     return this.counters.settleTokens(providerId, key, charge, usedTokens);
   }
 
+  ping(): Promise<void> {
+    return this.redis.ping();
+  }
+
   close(): Promise<void> {
     return this.redis.release();
   }

@@ -97,6 +97,10 @@ export class SqliteKeyStateStore implements KeyStateStore {
     return this.counters.settleTokens(providerId, key, charge, usedTokens);
   }
 
+  ping(): Promise<void> {
+    return this.database.ping();
+  }
+
   close(): Promise<void> {
     this.database.release();
     return Promise.resolve();

@@ -53,6 +53,8 @@ export interface KeyStateStore {
   freeInMs(providerId: string, key: KeyLimits, tokens: number): Promise<number>;
   /** Replaces a take's estimated tokens by the tokens the call really used. */
   settleTokens(providerId: string, key: KeyLimits, charge: TokenCharge, usedTokens: number): Promise<void>;
+  /** Rejects when the store cannot be reached (for readiness checks). */
+  ping(): Promise<void>;
   /** Gives this store's share of the connection back. */
   close(): Promise<void>;
 }

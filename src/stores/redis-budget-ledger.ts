@@ -1,7 +1,17 @@
 import { DEFAULT_JOB_RETENTION_SECONDS, nanosToUsd, usdToNanos, utcPeriods } from './ledger-units';
 import type { SharedRedisClient } from './redis-connection';
 import { RedisScript } from './redis-script';
-import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
+import { commitOutcome } from './commit-outcome';
+import { ReservationClosedError } from './reservation-closed-error';
+import type {
+  BudgetLedger,
+  CommitOutcome,
+  PeriodSpend,
+  ReserveInput,
+  ReserveOutcome,
+  SpendCaps,
+  TenantSpend,
+} from './types';
 
 export interface RedisBudgetLedgerOptions {
   /**
@@ -24,10 +34,14 @@ const DAY_SECONDS = 86_400;
 
 // KEYS: job, day totals, month totals
 // ARGV: tenant, day, month, amount, daily cap (-1: none), monthly cap (-1: none), job ttl, totals ttl
-// Returns {1, amount} when reserved (or already known), {0, period, used} when a cap would be passed.
+// Returns {1, amount} when reserved (or already reserved: a retry), {0, period, used} when a cap would be
+// passed, {2, state} when the job's reservation is already committed or released (never reused).
 const RESERVE = new RedisScript(`
-local existing = redis.call('HGET', KEYS[1], 'amount')
-if existing then return {1, tonumber(existing)} end
+local existing = redis.call('HMGET', KEYS[1], 'amount', 'state')
+if existing[1] then
+  if existing[2] == 'reserved' then return {1, tonumber(existing[1])} end
+  return {2, existing[2]}
+end
 local amount = tonumber(ARGV[4])
 local function used(key)
   local totals = redis.call('HMGET', key, 'committed', 'reserved')
@@ -54,21 +68,26 @@ return {1, amount}
 // KEYS: job, day totals, month totals
 // ARGV: tenant, day, month (as read before, to make sure the totals keys are this job's), new state,
 //       committed amount (ignored for 'released'), totals ttl
-// Moves the job's reserved amount out of the totals (into committed, when committing). Returns 1 when it
-// did, 0 when the job is not in the reserved state (already committed or released, or unknown).
+// Moves the job's reserved amount out of the totals (into committed, when committing; the reserved amount
+// is kept in the job's 'reserved' field to report an overshoot). Returns the reserved amount when it did,
+// -1 when the job is not in the reserved state (already committed or released, or unknown).
 const SETTLE = new RedisScript(`
 local job = redis.call('HMGET', KEYS[1], 'state', 'amount', 'tenant', 'day', 'month')
-if job[1] ~= 'reserved' or job[3] ~= ARGV[1] or job[4] ~= ARGV[2] or job[5] ~= ARGV[3] then return 0 end
+if job[1] ~= 'reserved' or job[3] ~= ARGV[1] or job[4] ~= ARGV[2] or job[5] ~= ARGV[3] then return -1 end
 local reserved = tonumber(job[2])
 local committed = 0
-if ARGV[4] == 'committed' then committed = tonumber(ARGV[5]) end
-redis.call('HSET', KEYS[1], 'state', ARGV[4], 'amount', ARGV[4] == 'committed' and ARGV[5] or job[2])
+if ARGV[4] == 'committed' then
+  committed = tonumber(ARGV[5])
+  redis.call('HSET', KEYS[1], 'state', 'committed', 'amount', ARGV[5], 'reserved', job[2])
+else
+  redis.call('HSET', KEYS[1], 'state', ARGV[4])
+end
 for i = 2, 3 do
   redis.call('HINCRBY', KEYS[i], 'reserved', -reserved)
   if committed > 0 then redis.call('HINCRBY', KEYS[i], 'committed', committed) end
   redis.call('EXPIRE', KEYS[i], ARGV[6])
 end
-return 1
+return reserved
 `);
 
 /**
@@ -78,8 +97,8 @@ return 1
  * of processes can never both pass a cap.
  *
  * The same transitions as the SQLite ledger: reserved → committed or reserved → released, both final, all
- * idempotent by job id; a commit after a release is ignored, a commit or release of an unknown job is a
- * no-op, and a refusal is not recorded. Single-node Redis only: a script's keys span slots, which Redis
+ * idempotent by job id; a reserve after either is refused with `ReservationClosedError`, a commit after a
+ * release is ignored, a commit or release of an unknown job is a no-op, and a refusal is not recorded. Single-node Redis only: a script's keys span slots, which Redis
  * Cluster would refuse.
  */
 export class RedisBudgetLedger implements BudgetLedger {
@@ -122,13 +141,29 @@ export class RedisBudgetLedger implements BudgetLedger {
     );
     const [ok, second, third] = replyArray(reply);
     if (ok === 1) return { ok: true, reservedUsd: nanosToUsd(toInteger(second)) };
+    if (ok === 2) {
+      throw new ReservationClosedError(
+        input.jobId,
+        second === 'committed' || second === 'released' ? second : unexpected(reply),
+      );
+    }
     const period = second === 'daily' || second === 'monthly' ? second : unexpected(reply);
     const capUsd = (period === 'daily' ? input.caps.dailyUsd : input.caps.monthlyUsd) ?? unexpected(reply);
     return { ok: false, period, capUsd, usedUsd: nanosToUsd(toInteger(third)) };
   }
 
-  async commit(jobId: string, actualUsd: number): Promise<void> {
-    await this.settle(jobId, 'committed', usdToNanos('actualUsd', actualUsd));
+  async commit(jobId: string, actualUsd: number): Promise<CommitOutcome> {
+    const actual = usdToNanos('actualUsd', actualUsd);
+    const reserved = await this.settle(jobId, 'committed', actual);
+    if (reserved !== undefined) return commitOutcome(reserved, actual);
+    // Not reserved (any more): a retried commit answers with what the first one did.
+    const [state, amount, reservedBefore] = await this.redis.client.hmGet(this.jobKey(jobId), [
+      'state',
+      'amount',
+      'reserved',
+    ]);
+    if (state !== 'committed' || amount === null || amount === undefined) return commitOutcome(0, 0);
+    return commitOutcome(Number(reservedBefore ?? amount), Number(amount));
   }
 
   async release(jobId: string): Promise<void> {
@@ -153,21 +188,32 @@ export class RedisBudgetLedger implements BudgetLedger {
     return { tenantId, daily, monthly };
   }
 
+  ping(): Promise<void> {
+    return this.redis.ping();
+  }
+
   close(): Promise<void> {
     return this.redis.release();
   }
 
-  private async settle(jobId: string, state: 'committed' | 'released', committedNanos: number): Promise<void> {
+  /** Moves the job out of the reserved state; the amount it had reserved, or undefined when it was not reserved. */
+  private async settle(
+    jobId: string,
+    state: 'committed' | 'released',
+    committedNanos: number,
+  ): Promise<number | undefined> {
     const jobKey = this.jobKey(jobId);
     // The totals keys depend on the job's tenant and periods, and a script must name its keys up front:
     // read them first, and let the script check they are still this job's before it moves anything.
     const [current, tenant, day, month] = await this.redis.client.hmGet(jobKey, ['state', 'tenant', 'day', 'month']);
-    if (current !== 'reserved' || !tenant || !day || !month) return;
-    await SETTLE.run(
+    if (current !== 'reserved' || !tenant || !day || !month) return undefined;
+    const reply = await SETTLE.run(
       this.redis.client,
       [jobKey, this.totalsKey(tenant, day), this.totalsKey(tenant, month)],
       [tenant, day, month, state, String(committedNanos), this.totalsTtl],
     );
+    const reserved = toInteger(reply);
+    return reserved < 0 ? undefined : reserved;
   }
 
   private jobKey(jobId: string): string {

@@ -26,6 +26,8 @@ export interface RedisConnectionOptions {
 /** One user's share of a process-wide Redis client. */
 export interface SharedRedisClient {
   readonly client: RedisClient;
+  /** Sends PING; rejects at once while the connection is down (commands are not queued). */
+  ping(): Promise<void>;
   /** Gives this share back; the client disconnects when the last share is released. Idempotent. */
   release(): Promise<void>;
 }
@@ -70,6 +72,9 @@ export async function connectRedis(url: string, options: RedisConnectionOptions 
   let released = false;
   return {
     client,
+    async ping() {
+      await client.ping();
+    },
     async release() {
       if (released) return;
       released = true;

@@ -15,6 +15,8 @@ export class KeyvResponseCache<T> implements ResponseCacheStore<T> {
     private readonly keyv: Keyv<CacheEntry<T>>,
     /** Gives the underlying connection back; the cache does not own it. */
     private readonly releaseStore: () => Promise<void>,
+    /** Checks the underlying connection. */
+    private readonly pingStore: () => Promise<void>,
   ) {}
 
   async get(key: string, now = Date.now()): Promise<CacheLookup<T> | null> {
@@ -39,6 +41,10 @@ export class KeyvResponseCache<T> implements ResponseCacheStore<T> {
 
   async delete(key: string): Promise<void> {
     await this.keyv.delete(key);
+  }
+
+  ping(): Promise<void> {
+    return this.pingStore();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,17 @@
 import type Database from 'better-sqlite3';
 import { DEFAULT_JOB_RETENTION_SECONDS, nanosToUsd, usdToNanos, utcPeriods, type UtcPeriods } from './ledger-units';
 import type { SharedSqliteDatabase } from './sqlite-database';
-import type { BudgetLedger, PeriodSpend, ReserveInput, ReserveOutcome, SpendCaps, TenantSpend } from './types';
+import { commitOutcome } from './commit-outcome';
+import { ReservationClosedError } from './reservation-closed-error';
+import type {
+  BudgetLedger,
+  CommitOutcome,
+  PeriodSpend,
+  ReserveInput,
+  ReserveOutcome,
+  SpendCaps,
+  TenantSpend,
+} from './types';
 import { settle } from './settle';
 
 type ReservationState = 'reserved' | 'committed' | 'released';
@@ -11,6 +21,8 @@ interface Reservation {
   day: string;
   month: string;
   amount_nanos: number;
+  /** What was reserved, kept once a commit has replaced `amount_nanos` with the real cost. */
+  reserved_nanos: number | null;
   state: ReservationState;
 }
 
@@ -26,6 +38,7 @@ CREATE TABLE IF NOT EXISTS budget_ledger_jobs (
   day TEXT NOT NULL,
   month TEXT NOT NULL,
   amount_nanos INTEGER NOT NULL,
+  reserved_nanos INTEGER,
   state TEXT NOT NULL CHECK (state IN ('reserved', 'committed', 'released')),
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
@@ -48,6 +61,20 @@ export interface SqliteBudgetLedgerOptions {
   jobRetentionSeconds?: number;
 }
 
+/**
+ * Adds `reserved_nanos` to a ledger file made before it existed. Two processes may open the same old file
+ * at once; the one that loses the race finds the column already there.
+ */
+function migrate(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(budget_ledger_jobs)').all();
+  if (columns.some((column) => column.name === 'reserved_nanos')) return;
+  try {
+    db.exec('ALTER TABLE budget_ledger_jobs ADD COLUMN reserved_nanos INTEGER');
+  } catch (err) {
+    if (!(err instanceof Error) || !/duplicate column/i.test(err.message)) throw err;
+  }
+}
+
 /** Least time between two deletions of reservations past their retention. */
 const PRUNE_INTERVAL_MS = 3_600_000;
 
@@ -59,12 +86,15 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * Every write is one `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading the
  * totals, so two processes can never both read the same "used" and both pass a cap.
  *
- * Transitions, all idempotent by job id: reserved → committed (amount becomes the real cost) and
+ * Transitions, all idempotent by job id: reserved → committed (amount becomes the real cost, charged in
+ * full even above the reservation, and the reserved amount is kept to report the overshoot) and
  * reserved → released (amount leaves the totals). Committed and released are final: a commit after a
  * release is ignored, because the release already told the tenant the money was not spent, and the cost
- * of a job that was given up on is not charged after the fact. A commit or release of an unknown job is a
- * no-op: without its reservation there is no tenant or period to charge. A refusal is not recorded:
- * reserving again checks the caps again, so a refused job can pass once other jobs' money is released.
+ * of a job that was given up on is not charged after the fact; a reserve after either is refused with
+ * `ReservationClosedError`, so a closed reservation never lets a new job run unpaid. A commit or release of
+ * an unknown job is a no-op: without its reservation there is no tenant or period to charge. A refusal is
+ * not recorded: reserving again checks the caps again, so a refused job can pass once other jobs' money is
+ * released.
  *
  * Reservations are kept for `jobRetentionSeconds` after their reserve, then deleted in small batches on
  * later reserves; the per-period totals are kept.
@@ -73,7 +103,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   private readonly retentionMs: number;
   private nextPrune = 0;
   private readonly reserveTx: (request: ReserveRequest) => ReserveOutcome;
-  private readonly commitTx: (jobId: string, actualNanos: number) => void;
+  private readonly commitTx: (jobId: string, actualNanos: number) => CommitOutcome;
   private readonly releaseTx: (jobId: string) => void;
   private readonly statements: ReturnType<typeof prepare>;
 
@@ -88,13 +118,17 @@ export class SqliteBudgetLedger implements BudgetLedger {
     this.retentionMs = retention * 1000;
     const { db } = database;
     db.exec(SCHEMA);
+    migrate(db);
     const statements = prepare(db);
     this.statements = statements;
 
     const reserve = db.transaction((request: ReserveRequest): ReserveOutcome => {
       const existing = statements.reservation.get(request.jobId);
-      // Retries of the reserving activity land here: answer as the first call did, without charging again.
-      if (existing) return { ok: true, reservedUsd: nanosToUsd(existing.amount_nanos) };
+      if (existing) {
+        // Retries of the reserving activity land here: answer as the first call did, without charging again.
+        if (existing.state === 'reserved') return { ok: true, reservedUsd: nanosToUsd(existing.amount_nanos) };
+        throw new ReservationClosedError(request.jobId, existing.state);
+      }
       const { tenantId, day, month, amount } = request;
       const refused =
         checkCap('daily', request.dailyCap, used(statements.totals.get(tenantId, day)), amount) ??
@@ -109,12 +143,15 @@ export class SqliteBudgetLedger implements BudgetLedger {
     });
     this.reserveTx = (request) => reserve.immediate(request);
 
-    const commit = db.transaction((jobId: string, actual: number) => {
+    const commit = db.transaction((jobId: string, actual: number): CommitOutcome => {
       const job = statements.reservation.get(jobId);
-      if (job?.state !== 'reserved') return;
-      statements.setState.run('committed', actual, Date.now(), jobId);
+      // A retried commit answers with what the first one did; a released or unknown job was charged nothing.
+      if (job?.state === 'committed') return commitOutcome(job.reserved_nanos ?? job.amount_nanos, job.amount_nanos);
+      if (job?.state !== 'reserved') return commitOutcome(0, 0);
+      statements.commitReservation.run(actual, job.amount_nanos, Date.now(), jobId);
       statements.addTotals.run(job.tenant_id, job.day, actual, -job.amount_nanos);
       statements.addTotals.run(job.tenant_id, job.month, actual, -job.amount_nanos);
+      return commitOutcome(job.amount_nanos, actual);
     });
     this.commitTx = (jobId, actual) => commit.immediate(jobId, actual);
 
@@ -137,7 +174,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     });
   }
 
-  commit(jobId: string, actualUsd: number): Promise<void> {
+  commit(jobId: string, actualUsd: number): Promise<CommitOutcome> {
     return settle(() => this.commitTx(jobId, usdToNanos('actualUsd', actualUsd)));
   }
 
@@ -159,6 +196,10 @@ export class SqliteBudgetLedger implements BudgetLedger {
       };
       return { tenantId, daily: period(day, caps.dailyUsd), monthly: period(month, caps.monthlyUsd) };
     });
+  }
+
+  ping(): Promise<void> {
+    return this.database.ping();
   }
 
   close(): Promise<void> {
@@ -221,7 +262,7 @@ function checkCap(
 function prepare(db: Database.Database) {
   return {
     reservation: db.prepare<[string], Reservation>(
-      'SELECT tenant_id, day, month, amount_nanos, state FROM budget_ledger_jobs WHERE job_id = ?',
+      'SELECT tenant_id, day, month, amount_nanos, reserved_nanos, state FROM budget_ledger_jobs WHERE job_id = ?',
     ),
     totals: db.prepare<[string, string], Totals>(
       'SELECT committed_nanos, reserved_nanos FROM budget_ledger_totals WHERE tenant_id = ? AND period = ?',
@@ -232,6 +273,10 @@ function prepare(db: Database.Database) {
     ),
     setState: db.prepare<[ReservationState, number, number, string]>(
       'UPDATE budget_ledger_jobs SET state = ?, amount_nanos = ?, updated_at = ? WHERE job_id = ?',
+    ),
+    commitReservation: db.prepare<[number, number, number, string]>(
+      `UPDATE budget_ledger_jobs SET state = 'committed', amount_nanos = ?, reserved_nanos = ?, updated_at = ?
+       WHERE job_id = ?`,
     ),
     // Bounded, so the reserve that happens to prune is not held up by a large backlog.
     pruneReservations: db.prepare<[number]>(

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { settle } from './settle';
 import { SQLITE_MEMORY } from './store-url';
 
 /** One user's share of a process-wide SQLite connection. */
 export interface SharedSqliteDatabase {
   readonly db: Database.Database;
   readonly path: string;
+  /** Runs a trivial read on the connection; rejects when the file cannot be read (or was closed). */
+  ping(): Promise<void>;
   /** Gives this share back; the connection closes when the last share is released. Idempotent. */
   release(): void;
 }
@@ -45,6 +48,12 @@ export function openSqliteDatabase(path: string): SharedSqliteDatabase {
   return {
     db: shared.db,
     path: key,
+    ping() {
+      return settle(() => {
+        // A read of the schema touches the file itself, which `SELECT 1` would not.
+        shared.db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      });
+    },
     release() {
       if (released) return;
       released = true;

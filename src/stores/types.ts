@@ -25,6 +25,8 @@ export interface ResponseCacheStore<T> {
   /** Stores `value` fresh for `ttlSeconds`, then kept as stale for `staleSeconds` more. */
   set(key: string, value: T, ttlSeconds: number, staleSeconds: number, now?: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Rejects when the store cannot be reached (for readiness checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,11 @@ export interface SpendCaps {
 }
 
 export interface ReserveInput {
-  /** One reservation per job: reserving again under the same id returns the first outcome unchanged. */
+  /**
+   * One reservation per id. Reserving again while it is still reserved (a retried activity) returns the
+   * first outcome unchanged; once it is committed or released the id is closed, and reserving it again
+   * rejects with `ReservationClosedError`.
+   */
   jobId: string;
   tenantId: string;
   amountUsd: number;
@@ -70,16 +76,40 @@ export interface TenantSpend {
 }
 
 /**
+ * What a commit did. The real cost is charged in full even when it passes the reservation (the provider
+ * was paid), so `overshootUsd` is how far the estimate fell short: a sign that the reservation did not
+ * bound the call, worth a warning.
+ */
+export interface CommitOutcome {
+  /** What the reservation held before the commit. */
+  reservedUsd: number;
+  /** What was charged. */
+  committedUsd: number;
+  /** `committedUsd - reservedUsd` when positive, else 0. */
+  overshootUsd: number;
+}
+
+/**
  * The budget ledger: reserve → commit (real cost) or release. Every operation is keyed by job id and
  * idempotent, so Temporal's retries of the activities that call it never double-count.
  */
 export interface BudgetLedger {
-  /** Atomically checks the caps (committed + reserved + amount) and reserves the amount. */
+  /**
+   * Atomically checks the caps (committed + reserved + amount) and reserves the amount. A retry while the
+   * id is reserved answers as the first call did; rejects with `ReservationClosedError` when the id is
+   * already committed or released.
+   */
   reserve(input: ReserveInput): Promise<ReserveOutcome>;
-  /** Replaces the job's reservation with its real cost (0 for a job that cost nothing). */
-  commit(jobId: string, actualUsd: number): Promise<void>;
+  /**
+   * Replaces the job's reservation with its real cost (0 for a job that cost nothing) and reports how it
+   * compares with the reservation. A second commit charges nothing more and answers with the first one's
+   * outcome; a commit of a released or unknown job charges nothing and reports zeros.
+   */
+  commit(jobId: string, actualUsd: number): Promise<CommitOutcome>;
   /** Drops the job's reservation (failed or cancelled job). A no-op when already committed or released. */
   release(jobId: string): Promise<void>;
   spend(tenantId: string, caps: SpendCaps, now: number): Promise<TenantSpend>;
+  /** Rejects when the store cannot be reached (for readiness checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

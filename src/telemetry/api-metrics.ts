@@ -1,28 +1,40 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CircuitStore } from '../stores/circuit-store';
+import { modelLabel, type ModelLabelNames } from './model-label';
+
+/** Counts submitted jobs; the `model` label is bounded by the config's names (see `modelLabel`). */
+export interface JobsSubmittedCounter {
+  inc(labels: { tenant: string; model: string }): void;
+}
 
 /** The API process's Prometheus metrics, on a registry of its own (one per process, never the global one). */
 export interface ApiMetrics {
   registry: Registry;
-  jobsSubmitted: Counter<'tenant' | 'model'>;
+  jobsSubmitted: JobsSubmittedCounter;
   cacheFastPathHits: Counter<'tenant'>;
   rateLimited: Counter<'tenant' | 'limit'>;
 }
 
 const CIRCUIT_STATES = { closed: 0, half_open: 1, open: 2 } as const;
 
-/** Builds the API's metrics; the circuits gauge is read from the shared store at each scrape. */
-export function createApiMetrics(circuits?: CircuitStore): ApiMetrics {
+const NO_NAMES: ModelLabelNames = { models: {}, routes: {}, providers: {} };
+
+/**
+ * Builds the API's metrics; the circuits gauge is read from the shared store at each scrape. `names` (the
+ * config) bounds the `model` label: a requested name that is not configured never becomes a label value.
+ */
+export function createApiMetrics(circuits?: CircuitStore, names: ModelLabelNames = NO_NAMES): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_api_' });
+  const jobsSubmitted = new Counter({
+    name: 'switchyard_jobs_submitted_total',
+    help: 'Jobs started (POST /v1/jobs and synchronous chat completions that reached a workflow).',
+    labelNames: ['tenant', 'model'],
+    registers: [registry],
+  });
   const metrics: ApiMetrics = {
     registry,
-    jobsSubmitted: new Counter({
-      name: 'switchyard_jobs_submitted_total',
-      help: 'Jobs started (POST /v1/jobs and synchronous chat completions that reached a workflow).',
-      labelNames: ['tenant', 'model'],
-      registers: [registry],
-    }),
+    jobsSubmitted: { inc: ({ tenant, model }) => jobsSubmitted.inc({ tenant, model: modelLabel(names, model) }) },
     cacheFastPathHits: new Counter({
       name: 'switchyard_cache_fast_path_hits_total',
       help: 'Synchronous requests answered from the cache by the API, without a workflow.',

@@ -2,8 +2,11 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, ProviderClients } from '../../activities';
+import { configuredCircuitModels } from '../../activities/circuit-guard';
 import { KeyPools } from '../../activities/key-pool';
+import { CallJournal } from '../../activities/call-journal';
 import { jobsTaskQueue, providerTaskQueue } from '../../workflows/shared';
+import { assertClientEncrypts, dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config';
 import { openSharedStores, type SharedStores } from '../stores/open-stores';
 
@@ -38,8 +41,13 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       'No provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY, or add a "providers" section to the config file (SWITCHYARD_CONFIG).',
     );
   }
+  // Flights started through the client must be encrypted like everything the workers write.
+  assertClientEncrypts(options.client, config);
+  const dataConverter = dataConverterFor(config);
   const jobsQueue = jobsTaskQueue(config.temporal.taskQueuePrefix);
-  const clients = new ProviderClients(config.providers, options.env);
+  const clients = new ProviderClients(config.providers, options.env, {
+    defaultMaxTokens: config.budgets.defaultMaxTokens,
+  });
   const activityLogger = logger.child({ part: 'activities' });
   const activities = createActivities({
     clients,
@@ -50,7 +58,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     }),
     logger: activityLogger,
     cache: options.stores.cache,
+    requests: options.stores.requests,
+    journal: new CallJournal(options.stores.calls, activityLogger),
     circuits: options.stores.circuits,
+    circuitModels: configuredCircuitModels(config.models),
     ledger: options.stores.ledger,
     client: options.client,
     jobsTaskQueue: jobsQueue,
@@ -59,6 +70,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
   const jobsWorker = Worker.create({
     connection,
     namespace: config.temporal.namespace,
+    dataConverter,
     taskQueue: jobsQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
@@ -75,6 +87,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     return Worker.create({
       connection,
       namespace: config.temporal.namespace,
+      dataConverter,
       taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, id),
       activities,
       maxConcurrentActivityTaskExecutions: provider?.maxConcurrentCalls ?? 200,

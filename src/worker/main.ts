@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFor } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../telemetry/logger';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
@@ -15,7 +16,11 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const stores = await openWorkerStores(config);
   try {
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(config),
+    });
     const workers = await createWorkers({ config, connection, client, stores, logger });
     logger.info(
       {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
+import { dataConverterFor } from '../../src/codec/data-converter';
 import { hashApiKey, loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
 import { createLogger } from '../../src/telemetry/logger';
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** A config file's contents (tenants, models, routes…), written to a temp file for SWITCHYARD_CONFIG. */
   config?: Record<string, unknown>;
+  /** SWITCHYARD_PAYLOAD_KEYS (`id:base64,…`): the client, workers and API encrypt payloads (default: none). */
+  payloadKeys?: string;
 }
 
 /** The API key of test tenant `id` (see `tenant()`). */
@@ -101,11 +104,19 @@ function quietTemporalRuntime(): void {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   quietTemporalRuntime();
   const mock = await startMockProvider({ port: 0, ...options.mock });
-  const env = harnessEnv(mock.url, { ...(options.config ? configFileEnv(options.config) : {}), ...options.env });
+  const env = harnessEnv(mock.url, {
+    ...(options.config ? configFileEnv(options.config) : {}),
+    ...(options.payloadKeys ? { SWITCHYARD_PAYLOAD_KEYS: options.payloadKeys } : {}),
+    ...options.env,
+  });
   const config = loadConfig(env);
   const logger = createLogger('test', env.LOG_LEVEL);
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(config),
+  });
 
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();

@@ -108,7 +108,7 @@ test(`${JOBS} concurrent jobs against a $1.00 daily cap, through two worker proc
     chatBody(bigTestMessage(i), 'pricey', { temperature: 0.5, max_tokens: 17 }),
   );
   const estimateUsd = planJob(harness.config, 'acme', bodies[0]!).budget.estimateUsd;
-  expect(estimateUsd).toBeCloseTo(0.031, 9); // (10 + 4) input + 17 output tokens, worst case
+  expect(estimateUsd).toBeCloseTo(0.061, 9); // (40 bytes + 4) input + 17 output tokens, worst case
   const callsBefore = harness.mock.stats().byEndpoint['openai.chat'] ?? 0;
 
   await withWorkerLogs(async () => {
@@ -224,14 +224,14 @@ test('over the cap with the downgrade policy, the job completes on the cheaper r
 
 test('with the cache-only policy, once over the cap a cached request is answered from the cache and a new one fails with cache_miss', async () => {
   await withWorkerLogs(async () => {
-    // "hi" with max_tokens 10: estimated $0.015, fits the $0.02 cap; really costs 1 + 7 tokens = $0.008.
+    // "hi" with max_tokens 10: estimated (2 + 4) + 10 tokens = $0.016, fits the $0.02 cap; really costs 1 + 7 tokens = $0.008.
     const cached = chatBody('hi', 'pricey', { temperature: 0, max_tokens: 10 });
     const first = await waitForJob('frugal', (await submit('frugal', cached)).body.id as string);
     expect(first.body.status).toBe('completed');
     expect(first.body.result).toMatchObject({ cacheHit: false, costUsd: 0.008 });
     expect((await spendOf('frugal')).committedUsd).toBeCloseTo(0.008, 9);
 
-    // A new request: $0.008 used + $0.017 estimated passes the cap, and nothing is cached for it.
+    // A new request: $0.008 used + $0.025 estimated passes the cap, and nothing is cached for it.
     const fresh = await submit('frugal', chatBody('hello there', 'pricey', { temperature: 0, max_tokens: 10 }));
     const missed = await waitForJob('frugal', fresh.body.id as string);
     expect(missed.body).toMatchObject({ status: 'failed', error: { code: 'cache_miss', type: 'CACHE_MISS' } });

@@ -118,7 +118,12 @@ cacheSuite('redis');
 describe('metrics', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ api: true, worker: true, config: { tenants: { acme: tenant('acme') } } });
+    harness = await startHarness({
+      api: true,
+      worker: true,
+      env: { SWITCHYARD_ADMIN_KEY: 'sk-operator' },
+      config: { tenants: { acme: tenant('acme') } },
+    });
   });
   afterAll(async () => {
     await harness?.close();
@@ -129,7 +134,7 @@ describe('metrics', () => {
     const body = chatBody('Count me', 'gpt-4o-mini', { temperature: 0 });
     await api(url, 'POST', '/v1/chat/completions', { key: tenantKey('acme'), body });
     await api(url, 'POST', '/v1/chat/completions', { key: tenantKey('acme'), body });
-    const response = await fetch(`${url}/metrics`);
+    const response = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer sk-operator' } });
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await response.text();
     expect(text).toMatch(/switchyard_cache_fast_path_hits_total\{tenant="acme"\} 1/);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/free-port';
 import { api } from '../helpers/http';
@@ -41,6 +41,11 @@ test('the launcher brings up Temporal, the mock provider, the worker and the API
     expect(output).toContain(`http://127.0.0.1:${uiPort}`);
     expect(output).toContain(`Mock provider http://127.0.0.1:${mockPort}`);
     expect(output).toContain('sk-switchyard-dev');
+    // The development key is public, so the API answers on this machine's loopback interface only.
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4');
+    if (outside) await expect(fetch(`http://${outside.address}:${port}/healthz`)).rejects.toThrow();
 
     const url = `http://127.0.0.1:${port}`;
     const submitted = await api(url, 'POST', '/v1/jobs', {

@@ -78,8 +78,8 @@ describe('with the counters in the harness SQLite file', () => {
     }
   });
 
-  test('tokens per minute count the request estimate: a request of 85 tokens passes, the next one is a 429', async () => {
-    // "hi" is estimated at 1 + 4 input tokens; with max_tokens 80 that is 85 of the 100 tokens a minute.
+  test('tokens per minute count the request estimate: a request of 86 tokens passes, the next one is a 429', async () => {
+    // "hi" is estimated at 2 bytes + 4 input tokens; with max_tokens 80 that is 86 of the 100 tokens a minute.
     const body = chatBody('hi', 'gpt-4o-mini', { max_tokens: 80 });
     const first = await api(harness.api!.url, 'POST', '/v1/jobs', { body, key: tenantKey('wordy') });
     expect(first.status).toBe(202);

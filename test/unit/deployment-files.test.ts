@@ -13,6 +13,7 @@ interface ComposeService {
   command?: string[] | string;
   environment?: Record<string, string>;
   depends_on?: unknown;
+  ports?: Array<string | { host_ip?: string; published?: string | number; target?: number }>;
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 const services = compose.services;
@@ -63,6 +64,20 @@ describe('docker-compose.yml', () => {
       expect(services[name]?.environment?.CACHE_URL).toMatch(/^redis:\/\/redis:6379/);
     }
     expect(services['mock-provider']?.environment?.MOCK_PROVIDER_PORT).toBe('8090');
+  });
+
+  test('only the api is published beyond this host: Temporal, its UI and the rest listen on 127.0.0.1', () => {
+    const hostIpOf = (port: NonNullable<ComposeService['ports']>[number]) =>
+      typeof port === 'string' ? (port.split(':').length === 3 ? port.split(':')[0] : undefined) : port.host_ip;
+    const exposed = Object.entries(services).flatMap(([name, service]) =>
+      (service.ports ?? [])
+        .filter((port) => hostIpOf(port) !== '127.0.0.1')
+        .map((port) => `${name} ${JSON.stringify(port)}`),
+    );
+    expect(exposed).toEqual(['api "8080:8080"']);
+    for (const name of ['temporal', 'temporal-ui']) {
+      for (const port of services[name]?.ports ?? []) expect(hostIpOf(port)).toBe('127.0.0.1');
+    }
   });
 
   test('registers every custom search attribute the workflows use, with its type', () => {

@@ -1,10 +1,7 @@
-import {
-  ANTHROPIC_DEFAULT_MAX_TOKENS,
-  fromAnthropicMessage,
-  toAnthropicRequest,
-} from '../../activities/providers/anthropic-adapter';
+import { fromAnthropicMessage, toAnthropicRequest } from '../../activities/providers/anthropic-adapter';
 import { fromGeminiResponse, toGeminiRequest } from '../../activities/providers/gemini-adapter';
 import { toChatCompletion, toOpenAIRequest } from '../../activities/providers/openai-adapter';
+import { DEFAULT_OUTPUT_TOKENS } from '../../activities/providers/output-limit';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ChatRequest } from '../../workflows/chat-types';
@@ -99,7 +96,7 @@ describe('Anthropic request translation', () => {
 
   it('defaults max_tokens, which Anthropic requires, and maps stop, sampling and user', () => {
     const request: ChatRequest = { model: 'alias', messages: [{ role: 'user', content: 'Hi' }] };
-    expect(toAnthropicRequest('m', request).max_tokens).toBe(ANTHROPIC_DEFAULT_MAX_TOKENS);
+    expect(toAnthropicRequest('m', request).max_tokens).toBe(DEFAULT_OUTPUT_TOKENS);
     const body = toAnthropicRequest('m', {
       ...request,
       max_tokens: 50,
@@ -223,6 +220,44 @@ describe('OpenAI request and response translation', () => {
   it('rejects a body without choices as MALFORMED_RESPONSE', () => {
     expectProviderError(() => toChatCompletion('not json', 'm'), FailureType.MalformedResponse);
     expectProviderError(() => toChatCompletion({ choices: [{}] }, 'm'), FailureType.MalformedResponse);
+  });
+});
+
+describe('the output limit on every provider request', () => {
+  const unlimited: ChatRequest = { model: 'alias', messages: [{ role: 'user', content: 'Tell me everything.' }] };
+
+  it('when a request has no max_tokens, OpenAI gets max_completion_tokens of the configured default', () => {
+    expect(toOpenAIRequest('openai', 'gpt-4o-mini', unlimited, 300)).toMatchObject({ max_completion_tokens: 300 });
+    expect(toOpenAIRequest('openai', 'gpt-4o-mini', unlimited)).toMatchObject({
+      max_completion_tokens: DEFAULT_OUTPUT_TOKENS,
+    });
+  });
+
+  it('when a request has no max_tokens, a compatible server gets max_tokens of the configured default', () => {
+    const body = toOpenAIRequest('openai-compatible', 'llama3', unlimited, 300);
+    expect(body).toMatchObject({ max_tokens: 300 });
+    expect(body).not.toHaveProperty('max_completion_tokens');
+  });
+
+  it('when a request has no max_tokens, Anthropic gets max_tokens of the configured default', () => {
+    expect(toAnthropicRequest('claude-haiku-4-5', unlimited, 300).max_tokens).toBe(300);
+  });
+
+  it('when a request has no max_tokens, Gemini gets maxOutputTokens of the configured default', () => {
+    expect(toGeminiRequest('gemini-2.5-flash', unlimited, { defaultMaxTokens: 300 }).config).toMatchObject({
+      maxOutputTokens: 300,
+    });
+    expect(toGeminiRequest('gemini-2.5-flash', unlimited).config).toMatchObject({
+      maxOutputTokens: DEFAULT_OUTPUT_TOKENS,
+    });
+  });
+
+  it("when a request has its own max_tokens, every provider gets the request's limit, not the default", () => {
+    const limited = { ...unlimited, max_tokens: 12 };
+    expect(toOpenAIRequest('openai', 'm', limited, 300)).toMatchObject({ max_completion_tokens: 12 });
+    expect(toOpenAIRequest('openai-compatible', 'm', limited, 300)).toMatchObject({ max_tokens: 12 });
+    expect(toAnthropicRequest('m', limited, 300).max_tokens).toBe(12);
+    expect(toGeminiRequest('m', limited, { defaultMaxTokens: 300 }).config).toMatchObject({ maxOutputTokens: 12 });
   });
 });
 

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from '@redis/client';
+import Database from 'better-sqlite3';
 import { createBudgetLedger, type BudgetLedger, type ReserveInput } from '../../src/stores';
+import { ReservationClosedError } from '../../src/stores/reservation-closed-error';
 import { storeKinds } from '../helpers/store-kinds';
 import { startPeer } from '../helpers/store-peer';
 
@@ -95,18 +100,49 @@ describe.each(kinds)('the budget ledger on %s', (_kind, url) => {
     expect((await ledger.spend(tenantId, {}, NOW)).daily.reservedUsd).toBe(0.3);
   });
 
-  test('commit replaces the reservation with the real cost, once', async () => {
+  test('commit replaces the reservation with the real cost, once, and reports it against the reservation', async () => {
     const jobId = randomUUID();
     await reserve(0.5, { dailyUsd: 1 }, NOW, jobId);
-    await ledger.commit(jobId, 0.123456);
-    await ledger.commit(jobId, 0.123456);
-    await ledger.commit(jobId, 0.4); // a second commit with another cost changes nothing either
+    const first = { reservedUsd: 0.5, committedUsd: 0.123456, overshootUsd: 0 };
+    await expect(ledger.commit(jobId, 0.123456)).resolves.toEqual(first);
+    await expect(ledger.commit(jobId, 0.123456)).resolves.toEqual(first);
+    // A second commit with another cost changes nothing either, and answers with the first outcome.
+    await expect(ledger.commit(jobId, 0.9)).resolves.toEqual(first);
     const spend = await ledger.spend(tenantId, { dailyUsd: 1 }, NOW);
     expect(spend.daily).toEqual({ period: '2026-11-26', committedUsd: 0.123456, reservedUsd: 0, capUsd: 1 });
     expect(spend.monthly).toMatchObject({ committedUsd: 0.123456, reservedUsd: 0 });
-    // The re-reserve of a committed job answers with what it cost and charges nothing.
-    await expect(reserve(0.5, { dailyUsd: 1 }, NOW, jobId)).resolves.toEqual({ ok: true, reservedUsd: 0.123456 });
-    expect((await ledger.spend(tenantId, {}, NOW)).daily.committedUsd).toBe(0.123456);
+  });
+
+  test('when a commit is above its reservation, the full cost is charged and the overshoot reported, once', async () => {
+    const jobId = randomUUID();
+    await reserve(0.25, { dailyUsd: 1 }, NOW, jobId);
+    const outcome = { reservedUsd: 0.25, committedUsd: 0.75, overshootUsd: 0.5 };
+    await expect(ledger.commit(jobId, 0.75)).resolves.toEqual(outcome);
+    // A retried commit answers with the same outcome and charges nothing more.
+    await expect(ledger.commit(jobId, 0.75)).resolves.toEqual(outcome);
+    expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.75, reservedUsd: 0 });
+  });
+
+  test('when a reservation is already committed, reserving its id again is refused and charges nothing', async () => {
+    const jobId = randomUUID();
+    await reserve(0.5, { dailyUsd: 1 }, NOW, jobId);
+    await ledger.commit(jobId, 0.2);
+    const refusal = reserve(0.5, { dailyUsd: 1 }, NOW, jobId);
+    await expect(refusal).rejects.toBeInstanceOf(ReservationClosedError);
+    await expect(refusal).rejects.toMatchObject({ reservationId: jobId, state: 'committed' });
+    expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.2, reservedUsd: 0 });
+  });
+
+  test('when a reservation is already released, reserving its id again is refused and charges nothing', async () => {
+    const jobId = randomUUID();
+    await reserve(0.5, { dailyUsd: 1 }, NOW, jobId);
+    await ledger.release(jobId);
+    await expect(reserve(0.5, { dailyUsd: 1 }, NOW, jobId)).rejects.toMatchObject({
+      name: 'ReservationClosedError',
+      state: 'released',
+      message: expect.stringContaining(jobId),
+    });
+    expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0, reservedUsd: 0 });
   });
 
   test('a job that cost nothing commits 0 and frees its whole reservation', async () => {
@@ -124,8 +160,6 @@ describe.each(kinds)('the budget ledger on %s', (_kind, url) => {
     await ledger.release(jobId);
     expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ reservedUsd: 0, committedUsd: 0 });
     await expect(reserve(0.8, { dailyUsd: 1 })).resolves.toEqual({ ok: true, reservedUsd: 0.8 });
-    // A released job reserving again is answered from its record and does not charge again.
-    await expect(reserve(0.8, { dailyUsd: 1 }, NOW, jobId)).resolves.toEqual({ ok: true, reservedUsd: 0.8 });
     expect((await ledger.spend(tenantId, {}, NOW)).daily.reservedUsd).toBe(0.8);
   });
 
@@ -137,12 +171,13 @@ describe.each(kinds)('the budget ledger on %s', (_kind, url) => {
     await ledger.commit(committed, 0.4);
     await ledger.release(committed);
     await ledger.release(released);
-    await ledger.commit(released, 0.25);
+    await expect(ledger.commit(released, 0.25)).resolves.toEqual({ reservedUsd: 0, committedUsd: 0, overshootUsd: 0 });
     expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.4, reservedUsd: 0 });
   });
 
   test('commit and release of a job that never reserved are no-ops', async () => {
-    await ledger.commit(`unknown-${randomUUID()}`, 1);
+    const nothing = { reservedUsd: 0, committedUsd: 0, overshootUsd: 0 };
+    await expect(ledger.commit(`unknown-${randomUUID()}`, 1)).resolves.toEqual(nothing);
     await ledger.release(`unknown-${randomUUID()}`);
     await reserve(0.1, {});
     expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0, reservedUsd: 0.1 });
@@ -265,6 +300,50 @@ describe('the Redis budget ledger', () => {
       expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.15, reservedUsd: 0.1 });
     } finally {
       await client.close();
+      await ledger.close();
+    }
+  });
+});
+
+describe('the SQLite budget ledger', () => {
+  test('when its file was made before reservations kept their reserved amount, it still commits and reports', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'switchyard-budget-old-')), 'counters.sqlite');
+    const old = new Database(path);
+    // The table as ledgers before the overshoot report created it, with one job still reserved.
+    old.exec(`
+      CREATE TABLE budget_ledger_jobs (
+        job_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL,
+        amount_nanos INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('reserved', 'committed', 'released')),
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE budget_ledger_totals (
+        tenant_id TEXT NOT NULL, period TEXT NOT NULL,
+        committed_nanos INTEGER NOT NULL DEFAULT 0, reserved_nanos INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, period)
+      ) WITHOUT ROWID;
+      INSERT INTO budget_ledger_jobs VALUES ('old-job', 'acme', '2026-11-26', '2026-11', 100000000, 'reserved', 0, 0);
+      INSERT INTO budget_ledger_jobs VALUES ('old-done', 'acme', '2026-11-26', '2026-11', 30000000, 'committed', 0, 0);
+      INSERT INTO budget_ledger_totals VALUES ('acme', '2026-11-26', 30000000, 100000000);
+      INSERT INTO budget_ledger_totals VALUES ('acme', '2026-11', 30000000, 100000000);
+    `);
+    old.close();
+
+    const ledger = await createBudgetLedger({ kind: 'sqlite', path });
+    try {
+      await expect(ledger.commit('old-job', 0.15)).resolves.toEqual({
+        reservedUsd: 0.1,
+        committedUsd: 0.15,
+        overshootUsd: 0.05,
+      });
+      // A job committed before the column existed reports no overshoot rather than a made-up one.
+      await expect(ledger.commit('old-done', 1)).resolves.toEqual({
+        reservedUsd: 0.03,
+        committedUsd: 0.03,
+        overshootUsd: 0,
+      });
+      expect((await ledger.spend('acme', {}, NOW)).daily).toMatchObject({ committedUsd: 0.18, reservedUsd: 0 });
+    } finally {
       await ledger.close();
     }
   });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../../config';
 import type { CircuitStore } from '../../stores/circuit-store';
 import { adminAuth } from '../auth';
+import { ownEntry } from '../../config/own-entry';
 import { HttpError } from '../http-error';
 import type { KeyStateStore } from '../../stores/key-state-types';
 
@@ -9,7 +10,7 @@ import type { KeyStateStore } from '../../stores/key-state-types';
 export function adminRouter(config: Config, circuits: CircuitStore, keyState: KeyStateStore): Router {
   const router = Router();
   const providerOf = (id: string) => {
-    const provider = config.providers[id];
+    const provider = ownEntry(config.providers, id);
     if (!provider) throw new HttpError(404, 'provider_not_found', `No provider ${id}.`);
     return provider;
   };

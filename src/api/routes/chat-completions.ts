@@ -8,6 +8,7 @@ import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
+import { safeHeaderValue } from '../safe-header';
 import { chatCompletionBodySchema, toChatRequest } from '../schemas';
 import { validate } from '../validate';
 
@@ -40,12 +41,16 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, me
     await limiter.consume(tenantId, plan.tokenEstimate);
 
     if (config.cache.fastPath && plan.cache && plan.cache.mode !== 'refresh') {
-      const hit = await cache.get(plan.cache.key);
+      // Fails open: with the cache store down the request runs as a job, whose workflow retries its own lookup.
+      const hit = await cache.get(plan.cache.key).catch((err: unknown) => {
+        logger.warn({ err, tenantId }, 'cache fast path skipped: the cache store is unavailable');
+        return null;
+      });
       if (hit && !hit.stale) {
         logger.info({ tenantId, model: request.model, provider: hit.value.providerId }, 'cache fast-path hit');
         metrics.cacheFastPathHits.inc({ tenant: tenantId });
         res.setHeader('x-switchyard-cache', 'hit');
-        res.setHeader('x-switchyard-provider', `${hit.value.providerId}:${hit.value.model}`);
+        res.setHeader('x-switchyard-provider', safeHeaderValue(`${hit.value.providerId}:${hit.value.model}`));
         res.setHeader('x-switchyard-cost-usd', '0');
         res.json(hit.value.completion);
         return;
@@ -53,9 +58,9 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, me
     }
 
     const result = await jobs.run(tenantId, request, plan);
-    res.setHeader('x-switchyard-job-id', result.jobId);
+    res.setHeader('x-switchyard-job-id', safeHeaderValue(result.jobId));
     res.setHeader('x-switchyard-cache', result.cacheHit ? 'hit' : result.coalesced ? 'coalesced' : 'miss');
-    res.setHeader('x-switchyard-provider', `${result.providerId}:${result.model}`);
+    res.setHeader('x-switchyard-provider', safeHeaderValue(`${result.providerId}:${result.model}`));
     if (result.costUsd !== null) res.setHeader('x-switchyard-cost-usd', String(result.costUsd));
     if (result.degradation) res.setHeader('x-switchyard-degraded', result.degradation.reason);
     res.json(result.completion);

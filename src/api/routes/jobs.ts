@@ -6,7 +6,8 @@ import type { TenantRateLimiter } from '../rate-limits';
 import { jobBodySchema, jobIdSchema, toChatRequest, waitQuerySchema } from '../schemas';
 import { validate } from '../validate';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** What an Idempotency-Key may be: 1–255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. */
 export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router {

@@ -1,0 +1,136 @@
+/**
+ * Records the histories the replay test checks new workflow code against: one job (and flight) per branch of
+ * the workflows, run on a dev server with today's code, written as JSON to `test/histories/<release>/`.
+ *
+ * Run it from a checkout of the release being recorded, before changing workflow code:
+ *   npx tsx test/histories/record-histories.ts <release>
+ * Every later build replays these files in `npm test`, so a change that would break jobs still running on the
+ * release fails the build instead of failing in production.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { jobsTaskQueue } from '../../workflows/shared';
+import { startDevServer } from '../helpers/dev-server';
+import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
+import { api } from '../helpers/http';
+
+const release = process.argv[2];
+if (!release || !/^[\w.-]+$/.test(release)) {
+  console.error('usage: npx tsx test/histories/record-histories.ts <release>   (e.g. 0.1.0)');
+  process.exit(2);
+}
+const outDir = resolve(__dirname, release);
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Submits a job, optionally acts on it while it runs, and waits for it to end; returns its id. */
+async function job(
+  harness: Harness,
+  key: string,
+  body: Record<string, unknown>,
+  during?: (id: string) => Promise<void>,
+): Promise<string> {
+  const url = harness.api!.url;
+  const submitted = await api(url, 'POST', '/v1/jobs', { key, body });
+  if (submitted.status !== 202) throw new Error(`submit failed: ${submitted.status} ${JSON.stringify(submitted.body)}`);
+  const id = submitted.body.id as string;
+  if (during) await during(id);
+  await api(url, 'GET', `/v1/jobs/${id}?wait=30`, { key });
+  return id;
+}
+
+async function main(): Promise<void> {
+  const server = await startDevServer();
+  process.env.TEMPORAL_ADDRESS = server.address;
+  const harness = await startHarness({
+    api: true,
+    config: {
+      tenants: {
+        acme: tenant('acme', { budget: { dailyUsd: 5 } }),
+        broke: tenant('broke', { budget: { dailyUsd: 0.000001, onExceeded: 'reject' } }),
+        thrifty: tenant('thrifty', {
+          budget: { dailyUsd: 0.000001, onExceeded: 'downgrade', downgradeRoute: 'free' },
+        }),
+        frugal: tenant('frugal', { budget: { dailyUsd: 0.000001, onExceeded: 'cache-only' } }),
+      },
+      models: { 'free-model': { provider: 'openai', model: 'free-model', inputUsdPerMTok: 0, outputUsdPerMTok: 0 } },
+      routes: {
+        guarded: { targets: ['gpt-4o-mini', 'gemini-2.5-flash'], fallback: { message: 'Busy.', onExhausted: 'degrade' } },
+        free: { targets: ['free-model'] },
+      },
+    },
+  });
+  const url = harness.api!.url;
+  const acme = tenantKey('acme');
+  const recorded: Record<string, string> = {};
+  const cancelAfter = (ms: number) => async (id: string) => {
+    await wait(ms);
+    await api(url, 'POST', `/v1/jobs/${id}/cancel`, { key: acme });
+  };
+
+  recorded['plain-call'] = await job(harness, acme, chatBody('plain call'));
+  recorded['cached-first'] = await job(harness, acme, chatBody('cached call', 'gpt-4o-mini', { temperature: 0 }));
+  recorded['cached-hit'] = await job(harness, acme, chatBody('cached call', 'gpt-4o-mini', { temperature: 0 }));
+  recorded['retried-503'] = await job(harness, acme, chatBody('retried [[mock:status=503]] [[mock:fail-times=1]]'));
+  recorded['retried-429'] = await job(
+    harness,
+    acme,
+    chatBody('waits out [[mock:status=429]] [[mock:retry-after=1]] [[mock:fail-times=1]]'),
+  );
+  recorded['fallback-next-target'] = await job(harness, acme, chatBody('falls back [[mock:status=400]]', 'guarded'));
+  recorded['degraded-message'] = await job(harness, acme, chatBody('degrades [[mock:status=401]]', 'guarded'));
+  recorded['cancelled-mid-call'] = await job(
+    harness,
+    acme,
+    chatBody('slow [[mock:latency=5000]]'),
+    cancelAfter(1_000),
+  );
+  recorded['cancelled-in-flight'] = await job(
+    harness,
+    acme,
+    chatBody('slow shared [[mock:latency=5000]]', 'gpt-4o-mini', { temperature: 0 }),
+    cancelAfter(1_000),
+  );
+  // Three identical requests at once meet in one flight.
+  const coalesced = await Promise.all(
+    [0, 1, 2].map(() =>
+      job(harness, acme, chatBody('together [[mock:latency=800]]', 'gpt-4o-mini', { temperature: 0 })),
+    ),
+  );
+  coalesced.forEach((id, i) => (recorded[`coalesced-${i}`] = id));
+  recorded['cache-only-mode-miss'] = await job(
+    harness,
+    acme,
+    chatBody('never cached', 'gpt-4o-mini', { cache: { mode: 'only' } }),
+  );
+  recorded['budget-rejected'] = await job(harness, tenantKey('broke'), chatBody('too dear'));
+  recorded['budget-downgraded'] = await job(harness, tenantKey('thrifty'), chatBody('cheaper please'));
+  recorded['budget-cache-only-miss'] = await job(harness, tenantKey('frugal'), chatBody('nothing cached'));
+  const replayed = await api(url, 'POST', `/v1/jobs/${recorded['plain-call']}/replay`, { key: acme });
+  recorded['replay'] = replayed.body.id as string;
+  await api(url, 'GET', `/v1/jobs/${recorded['replay']}?wait=30`, { key: acme });
+
+  const queue = jobsTaskQueue(harness.config.temporal.taskQueuePrefix);
+  let flights = 0;
+  for await (const flight of harness.client.workflow.list({
+    query: `WorkflowType = 'providerFlight' AND TaskQueue = '${queue}'`,
+  })) {
+    recorded[`flight-${flights++}`] = flight.workflowId;
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, workflowId] of Object.entries(recorded)) {
+    // Binary protobuf: exact, and read back by `History.decode` without any JSON mapping.
+    const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
+    writeFileSync(join(outDir, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
+  }
+  console.log(`recorded ${Object.keys(recorded).length} histories into ${outDir}`);
+  await harness.close();
+  await server.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,194 @@
+import fc from 'fast-check';
+import { z } from 'zod';
+import { buildOpenApiDocument, type OpenApiDocument } from '../../src/api/openapi';
+import { IDEMPOTENCY_KEY } from '../../src/api/routes/jobs';
+import { chatCompletionBodySchema, jobBodySchema, jobIdSchema, waitQuerySchema } from '../../src/api/schemas';
+import { arbitraryOf, resolveRef, truncateUtf16, validateJson, type SchemaNode } from '../helpers/json-schema';
+
+const document: OpenApiDocument = buildOpenApiDocument();
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** What zod itself makes of a schema: the document must hold exactly this. */
+function zodJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return rest;
+}
+
+function operations(): { method: string; path: string; operation: Record<string, unknown> }[] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]) => ({ method, path, operation: operation as unknown as Record<string, unknown> })),
+  );
+}
+
+function refsIn(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((child) => refsIn(child, found));
+  else if (typeof node === 'object' && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') found.push(value);
+      else refsIn(value, found);
+    }
+  }
+  return found;
+}
+
+/** A parameter object, following its `$ref`. */
+function parameter(node: unknown): Record<string, unknown> {
+  const ref = (node as { $ref?: unknown }).$ref;
+  return (typeof ref === 'string' ? resolveRef(document, ref) : node) as Record<string, unknown>;
+}
+
+test('the document is OpenAPI 3.1 with its info, paths and components', () => {
+  expect(document.openapi).toBe('3.1.0');
+  expect(document.info).toEqual(expect.objectContaining({ title: 'Switchyard', version: expect.any(String) }));
+  expect(document.jsonSchemaDialect).toBe('https://json-schema.org/draft/2020-12/schema');
+  for (const path of Object.keys(document.paths)) expect(path).toMatch(/^\/[^?#]*$/);
+  expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+});
+
+test('every route the API serves is documented', () => {
+  const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+  expect(documented.sort()).toEqual(
+    [
+      'POST /v1/jobs',
+      'GET /v1/jobs/{id}',
+      'DELETE /v1/jobs/{id}',
+      'POST /v1/jobs/{id}/cancel',
+      'POST /v1/jobs/{id}/replay',
+      'POST /v1/chat/completions',
+      'GET /v1/spend',
+      'GET /v1/admin/tenants/{tenant}/spend',
+      'GET /v1/admin/providers/{provider}/keys',
+      'POST /v1/admin/providers/{provider}/keys/{alias}/restore',
+      'GET /v1/admin/circuits',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /metrics',
+      'GET /openapi.json',
+    ].sort(),
+  );
+});
+
+test('every $ref in the document resolves', () => {
+  const refs = refsIn(document);
+  expect(refs.length).toBeGreaterThan(20);
+  for (const ref of refs) expect(() => resolveRef(document, ref)).not.toThrow();
+});
+
+test('every operation has a unique id, known tags and security schemes, and described responses', () => {
+  const ids = new Set<string>();
+  const tags = new Set(document.tags.map((t) => t.name));
+  const schemes = new Set(Object.keys(document.components.securitySchemes));
+  for (const { method, path, operation } of operations()) {
+    const where = `${method} ${path}`;
+    expect(typeof operation.operationId).toBe('string');
+    expect(ids.has(operation.operationId as string)).toBe(false);
+    ids.add(operation.operationId as string);
+    for (const tag of operation.tags as string[]) expect(tags.has(tag)).toBe(true);
+    for (const requirement of (operation.security as Record<string, string[]>[] | undefined) ?? document.security) {
+      for (const scheme of Object.keys(requirement))
+        expect({ where, known: schemes.has(scheme) }).toEqual({ where, known: true });
+    }
+    const responses = Object.entries(operation.responses as Record<string, unknown>);
+    expect(responses.length).toBeGreaterThan(0);
+    for (const [status, response] of responses) {
+      expect(status).toMatch(/^[1-5]\d\d$/);
+      expect(typeof parameter(response).description).toBe('string');
+    }
+  }
+});
+
+test('path templates and path parameters match one to one', () => {
+  for (const { path, operation } of operations()) {
+    const inTemplate = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+    const declared = ((operation.parameters as unknown[] | undefined) ?? [])
+      .map(parameter)
+      .filter((p) => p.in === 'path');
+    for (const p of declared) expect(p.required).toBe(true);
+    expect(declared.map((p) => p.name).sort()).toEqual(inTemplate);
+  }
+});
+
+test('error responses have the documented shapes: problem+json, or the OpenAI error object on chat completions', () => {
+  for (const { path, operation } of operations()) {
+    for (const [status, response] of Object.entries(operation.responses as Record<string, unknown>)) {
+      if (Number(status) < 400) continue;
+      const content = parameter(response).content as Record<string, { schema: { $ref: string } }>;
+      if (path === '/v1/chat/completions') {
+        expect(content['application/json']?.schema.$ref).toBe('#/components/schemas/OpenAIError');
+      } else {
+        expect(content['application/problem+json']?.schema.$ref).toBe('#/components/schemas/Problem');
+      }
+    }
+  }
+});
+
+test('the request bodies and parameters are the schemas the routes validate with, generated by zod', () => {
+  const { schemas } = document.components;
+  expect(schemas.JobRequest).toEqual(zodJsonSchema(jobBodySchema));
+  expect(schemas.ChatCompletionRequest).toEqual(zodJsonSchema(chatCompletionBodySchema));
+  expect(schemas.JobId).toEqual(zodJsonSchema(jobIdSchema));
+  const bodyRef = (path: string) =>
+    (document.paths[path]?.post?.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content[
+      'application/json'
+    ]?.schema.$ref;
+  expect(bodyRef('/v1/jobs')).toBe('#/components/schemas/JobRequest');
+  expect(bodyRef('/v1/chat/completions')).toBe('#/components/schemas/ChatCompletionRequest');
+
+  const wait = (document.paths['/v1/jobs/{id}']?.get?.parameters ?? []).map(parameter).find((p) => p.name === 'wait');
+  expect(wait).toEqual(
+    expect.objectContaining({
+      in: 'query',
+      required: false,
+      schema: (zodJsonSchema(waitQuerySchema) as { properties: Record<string, unknown> }).properties.wait,
+    }),
+  );
+  const idempotency = parameter({ $ref: '#/components/parameters/IdempotencyKey' });
+  expect(idempotency).toEqual(
+    expect.objectContaining({ in: 'header', schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source } }),
+  );
+});
+
+const schemaStrings = (min: number, max: number) =>
+  fc.string({ unit: 'binary', minLength: min, maxLength: max }).map((s) => truncateUtf16(s, max));
+
+test('when a body is generated from the document schema, the route schema accepts it (the two agree)', () => {
+  const options = { string: schemaStrings, maxItems: 3, maxStringLength: 40 };
+  const pairs: [string, z.ZodType][] = [
+    ['JobRequest', jobBodySchema],
+    ['ChatCompletionRequest', chatCompletionBodySchema],
+  ];
+  for (const [name, zodSchema] of pairs) {
+    const schema = document.components.schemas[name] as SchemaNode;
+    fc.assert(
+      fc.property(arbitraryOf(schema, document, options), (body) => {
+        expect(validateJson(schema, body, document)).toEqual([]);
+        expect(zodSchema.safeParse(body).error?.issues ?? []).toEqual([]);
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  }
+});
+
+test('when the document schema rejects a body, the route schema rejects it too', () => {
+  const schema = document.components.schemas.JobRequest as SchemaNode;
+  const anyBody = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record(
+      {
+        model: fc.oneof(fc.string(), fc.integer()),
+        messages: fc.array(fc.record({ role: fc.string(), content: fc.jsonValue({ maxDepth: 2 }) }), { maxLength: 2 }),
+        temperature: fc.jsonValue({ maxDepth: 1 }),
+        extra: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: ['model'] },
+    ),
+  );
+  fc.assert(
+    fc.property(anyBody, (body) => {
+      if (validateJson(schema, body, document).length > 0) expect(jobBodySchema.safeParse(body).success).toBe(false);
+    }),
+    { seed: 11, numRuns: 500 },
+  );
+});
