@@ -55,39 +55,14 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
   const { call, target, attempts } = await chain;
   const response = { completion: call.completion, providerId: target.providerId, model: target.model };
   const costUsd = costOf(call.completion.usage, target.price);
-  if (!chargesItself) {
-    await storeSteps.storeCache({
+  const storeAnswer = () =>
+    storeSteps.storeCache({
       key: input.cache.key,
       value: response,
       ttlSeconds: input.cache.ttlSeconds,
       staleSeconds: input.cache.staleSeconds,
     });
-    return {
-      leaderJobId: input.leaderJobId,
-      response,
-      usage: call.completion.usage,
-      costUsd,
-      providerLatencyMs: call.latencyMs,
-      attempts,
-      fromCache: false,
-    };
-  }
-
-  // The call was made and paid: charge it before anything else can fail, whatever cancellation says.
-  await CancellationScope.nonCancellable(async () => {
-    if (costUsd !== null && costUsd > 0) await charge(input.tenantId, costUsd);
-    try {
-      await storeSteps.storeCache({
-        key: input.cache.key,
-        value: response,
-        ttlSeconds: input.cache.ttlSeconds,
-        staleSeconds: input.cache.staleSeconds,
-      });
-    } catch {
-      // The cache fails open: every waiting job still gets the answer, the next identical request pays again.
-    }
-  });
-  return {
+  const result: FlightResult = {
     leaderJobId: input.leaderJobId,
     response,
     usage: call.completion.usage,
@@ -95,8 +70,22 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
     providerLatencyMs: call.latencyMs,
     attempts,
     fromCache: false,
-    charged: true,
   };
+  if (!chargesItself) {
+    await storeAnswer();
+    return result;
+  }
+
+  // The call was made and paid: charge it before anything else can fail, whatever cancellation says.
+  await CancellationScope.nonCancellable(async () => {
+    if (costUsd !== null && costUsd > 0) await charge(input.tenantId, costUsd);
+    try {
+      await storeAnswer();
+    } catch {
+      // The cache fails open: every waiting job still gets the answer, the next identical request pays again.
+    }
+  });
+  return { ...result, charged: true };
 }
 
 /** Books a cost that was already incurred: a reservation without caps, committed at once, keyed by this run. */

@@ -80,19 +80,23 @@ export function bodyRequestArb(options: {
   schema: SchemaNode;
   document: unknown;
   keys: FuzzKeys;
-  models: fc.Arbitrary<string>;
+  models?: fc.Arbitrary<string>;
   mutate: boolean;
+  /** Authorization headers; by default mostly the tenant's key. */
+  auth?: fc.Arbitrary<Record<string, string>>;
 }): fc.Arbitrary<FuzzRequest> {
   const valid = validBodyArb(options.schema, options.document, options.models);
   const bodies: fc.Arbitrary<FuzzBody> = options.mutate
     ? mutatedBody(options.schema, options.document, valid)
     : plainBody(valid);
-  const auth = options.mutate
-    ? authArb(options.keys, 1, 16)
-    : fc.constantFrom(
-        { authorization: `Bearer ${options.keys.tenant}` },
-        { authorization: `Bearer ${options.keys.otherTenant}` },
-      );
+  const auth =
+    options.auth ??
+    (options.mutate
+      ? authArb(options.keys, 1, 16)
+      : fc.constantFrom(
+          { authorization: `Bearer ${options.keys.tenant}` },
+          { authorization: `Bearer ${options.keys.otherTenant}` },
+        ));
   return fc.tuple(bodies, auth, idempotencyKeyHeader).map(([body, authHeaders, idempotency]) => ({
     category: `POST ${options.path} ${options.mutate ? 'mutated' : 'valid'}`,
     method: 'POST',

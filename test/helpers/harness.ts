@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectClosable } from './closable-connection';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { dataConverterFor } from '../../src/codec/data-converter';
@@ -111,7 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const config = loadConfig(env);
   const logger = createLogger('test', env.LOG_LEVEL);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectClosable(config.temporal.address);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,

@@ -88,10 +88,12 @@ interface UnitAccount {
 }
 
 /**
- * A call answered this shortly before a SIGKILL may have reached a worker that died before recording it: the
- * provider was paid, but no part of Switchyard can know. Longer than a worker takes to record an answer.
+ * A call answered this shortly before a SIGKILL may have reached a worker that died before journaling it
+ * (activities/call-journal.ts): the provider was paid, but no part of Switchyard can know. An answer the worker
+ * journaled is returned to the retry instead of calling again, so only this window remains: longer than a busy
+ * worker takes to read an answer and journal it.
  */
-const CRASH_WINDOW_MS = 3_000;
+const CRASH_WINDOW_MS = 500;
 
 /** The cost of a tenant's (or unit's) calls answered in the crash window: the most the kill can have lost. */
 function crashExposure(calls: readonly MockCall[], killedAt: number | undefined): number {

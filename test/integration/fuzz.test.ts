@@ -3,6 +3,7 @@ import { buildOpenApiDocument } from '../../src/api/openapi';
 import { startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { findOperation, violations, type FuzzResponse } from '../helpers/fuzz-oracle';
 import {
+  authArb,
   bodyRequestArb,
   jobIdRequestArb,
   modelArb,
@@ -209,7 +210,16 @@ test('when job ids, paths and query strings are odd, every answer is a documente
 });
 
 test('when other routes and unknown paths are hit with any key or none, every answer is a documented one', async () => {
-  await fuzz(6, share(0.22), otherRequestArb(keys));
+  await fuzz(6, share(0.17), otherRequestArb(keys));
+});
+
+test('when codec payloads are mutated, the codec endpoint refuses what its schema forbids, without a 5xx', async () => {
+  const codec = fc.constantFrom('/v1/admin/codec/decode', '/v1/admin/codec/encode', '/v1/admin/codec/default/decode');
+  const auth = authArb(keys, 12, 2);
+  const requests = codec.chain((path) =>
+    bodyRequestArb({ path, schema: schema('Payloads'), document, keys, mutate: true, auth }),
+  );
+  await fuzz(7, share(0.05), requests);
 });
 
 test('after the run, the API still answers and every request was counted', async () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { z } from 'zod';
+import { payloadsJsonSchema } from '../../src/codec/payload-json';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/api/openapi';
 import { IDEMPOTENCY_KEY } from '../../src/api/routes/jobs';
 import { chatCompletionBodySchema, jobBodySchema, jobIdSchema, waitQuerySchema } from '../../src/api/schemas';
@@ -66,6 +67,10 @@ test('every route the API serves is documented', () => {
       'GET /readyz',
       'GET /metrics',
       'GET /openapi.json',
+      'POST /v1/admin/codec/decode',
+      'POST /v1/admin/codec/encode',
+      'POST /v1/admin/codec/{namespace}/decode',
+      'POST /v1/admin/codec/{namespace}/encode',
     ].sort(),
   );
 });
@@ -129,6 +134,7 @@ test('the request bodies and parameters are the schemas the routes validate with
   expect(schemas.JobRequest).toEqual(zodJsonSchema(jobBodySchema));
   expect(schemas.ChatCompletionRequest).toEqual(zodJsonSchema(chatCompletionBodySchema));
   expect(schemas.JobId).toEqual(zodJsonSchema(jobIdSchema));
+  expect(schemas.Payloads).toEqual(zodJsonSchema(payloadsJsonSchema));
   const bodyRef = (path: string) =>
     (document.paths[path]?.post?.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content[
       'application/json'
