@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { FailureType } from '../workflows/failure-types';
 import { providerFlight } from '../workflows/provider-flight';
 import { MODEL, TENANT } from '../workflows/search-attributes';
@@ -24,6 +24,12 @@ export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Pr
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
+    // A retry (the worker died while waiting) first looks for the answer of the flight this job started:
+    // joining anew would start another flight, whose cached answer would not say that this job paid.
+    if (context.info.attempt > 1) {
+      const own = await ownFinishedFlight(deps.client, input);
+      if (own) return own;
+    }
     const handle = await deps.client.workflow.signalWithStart(providerFlight, {
       workflowId: flightWorkflowId(input.cache.key),
       taskQueue: deps.jobsTaskQueue,
@@ -52,5 +58,18 @@ export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Pr
     throw err;
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** The result of the latest flight for the job's key when it finished and this job started it; otherwise null. */
+async function ownFinishedFlight(client: Client, input: FlightInput): Promise<FlightResult | null> {
+  const handle = client.workflow.getHandle<typeof providerFlight>(flightWorkflowId(input.cache.key));
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return null;
+    const result = await handle.result();
+    return result.leaderJobId === input.leaderJobId && !result.fromCache ? result : null;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
   }
 }

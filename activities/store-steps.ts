@@ -50,6 +50,15 @@ export interface CommitBudgetInput {
   tenantId?: string;
 }
 
+export interface ChargeBudgetInput {
+  /** One per paid call, e.g. the flight's run. */
+  chargeId: string;
+  tenantId: string;
+  amountUsd: number;
+  /** Workflow time, so a retried charge falls in the same day as the first try. */
+  now: number;
+}
+
 /** Cache and budget operations of the job workflow; each is idempotent, so Temporal may retry it freely. */
 export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
   return {
@@ -96,5 +105,25 @@ export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
       return outcome;
     },
     releaseBudget: ({ reservationId }: { reservationId: string }): Promise<void> => ledger.release(reservationId),
+    /**
+     * Books a cost already incurred (a flight's call): a reservation without caps, committed at once, in one
+     * step. Idempotent: a workflow replayed after a crash runs it again, and finding the charge already
+     * committed is success, not a reused reservation.
+     */
+    async chargeBudget(input: ChargeBudgetInput): Promise<void> {
+      try {
+        await ledger.reserve({
+          jobId: input.chargeId,
+          tenantId: input.tenantId,
+          amountUsd: input.amountUsd,
+          caps: {},
+          now: input.now,
+        });
+      } catch (err) {
+        if (err instanceof ReservationClosedError && err.state === 'committed') return;
+        throw err;
+      }
+      await ledger.commit(input.chargeId, input.amountUsd);
+    },
   };
 }

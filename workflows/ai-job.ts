@@ -60,19 +60,24 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
   const status: JobStatus = { phase: 'queued', attempts: [] };
   setHandler(statusQuery, () => status);
 
+  // Keyed by the run: a job id reused after its workflow left retention (an Idempotency-Key) gets a new row.
+  const perRun = patched(Patch.ReservationPerRun);
+  const reservation = { id: perRun ? `${input.jobId}@${workflowInfo().runId}` : input.jobId };
+
   try {
     // 1. A fresh cache hit answers at once and costs nothing.
     if (input.cache && input.cache.mode !== 'refresh') {
       const hit = await storeSteps.lookupCache({ key: input.cache.key });
-      if (hit && !hit.stale) return finish(input, status, fromCache(hit.value), false);
+      if (hit && !hit.stale) {
+        // A worker that died before recording its steps may have reserved after a miss that now is a hit:
+        // that reservation must not outlive the run (releasing an unknown one is a no-op).
+        if (perRun) await settleSteps.releaseBudget({ reservationId: reservation.id });
+        return finish(input, status, fromCache(hit.value, input.jobId), false);
+      }
       if (input.cache.mode === 'only') throw cacheMiss('the cache has no answer for this request (cache mode "only")');
     }
 
     // 2–3. Reserve the worst-case cost, call, settle: a saga whose compensation runs however the job ends.
-    // Keyed by the run: a job id reused after its workflow left retention (an Idempotency-Key) gets a new row.
-    const reservation = {
-      id: patched(Patch.ReservationPerRun) ? `${input.jobId}@${workflowInfo().runId}` : input.jobId,
-    };
     let settled = false;
     try {
       const plan = await reserve(input, reservation);
@@ -262,15 +267,17 @@ async function degrade(input: AiJobInput, err: unknown): Promise<Outcome | null>
   return null;
 }
 
-function fromCache(response: CachedResponse): Outcome {
+/** A cached answer; when `jobId`'s own flight paid for it, reported as that job's call (already charged). */
+function fromCache(response: CachedResponse, jobId?: string): Outcome {
+  const own = jobId !== undefined && response.paidBy?.jobId === jobId;
   return {
     response,
     usage: response.completion.usage,
     chargedUsd: 0,
-    costUsd: 0,
+    costUsd: own ? (response.paidBy?.costUsd ?? null) : 0,
     providerLatencyMs: 0,
     attempts: [],
-    cacheHit: true,
+    cacheHit: !own,
     coalesced: false,
   };
 }

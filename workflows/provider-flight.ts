@@ -29,14 +29,17 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
   if (input.cache.mode !== 'refresh') {
     const hit = await storeSteps.lookupCache({ key: input.cache.key });
     if (hit && !hit.stale) {
+      // The leader's own earlier flight paid for this answer (the leader re-joined after a crash): its call.
+      const own = hit.value.paidBy?.jobId === input.leaderJobId;
       return {
         leaderJobId: input.leaderJobId,
         response: hit.value,
         usage: hit.value.completion.usage,
-        costUsd: 0,
+        costUsd: own ? (hit.value.paidBy?.costUsd ?? null) : 0,
         providerLatencyMs: 0,
         attempts: [],
-        fromCache: true,
+        fromCache: !own,
+        ...(own ? { charged: true } : {}),
       };
     }
   }
@@ -58,7 +61,7 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
   const storeAnswer = () =>
     storeSteps.storeCache({
       key: input.cache.key,
-      value: response,
+      value: chargesItself ? { ...response, paidBy: { jobId: input.leaderJobId, costUsd } } : response,
       ttlSeconds: input.cache.ttlSeconds,
       staleSeconds: input.cache.staleSeconds,
     });
@@ -88,10 +91,8 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
   return { ...result, charged: true };
 }
 
-/** Books a cost that was already incurred: a reservation without caps, committed at once, keyed by this run. */
+/** Books the call's cost, keyed by this run: one idempotent step, so a replay after a crash never charges twice. */
 async function charge(tenantId: string, amountUsd: number): Promise<void> {
   const { workflowId, runId } = workflowInfo();
-  const reservationId = `${workflowId}@${runId}`;
-  await settleSteps.reserveBudget({ reservationId, tenantId, amountUsd, caps: {}, now: Date.now() });
-  await settleSteps.commitBudget({ reservationId, actualUsd: amountUsd, tenantId });
+  await settleSteps.chargeBudget({ chargeId: `${workflowId}@${runId}`, tenantId, amountUsd, now: Date.now() });
 }

@@ -105,6 +105,11 @@ export interface CachedResponse {
   completion: ChatCompletion;
   providerId: string;
   model: string;
+  /**
+   * The job whose flight paid for this answer, and what it cost. A job that finds its own paid answer here
+   * (its first steps were lost in a worker crash) reports that cost instead of a free cache hit.
+   */
+  paidBy?: { jobId: string; costUsd: number | null };
 }
 
 /** One call of a provider, as recorded in the job result. */

@@ -16,6 +16,13 @@ type Interceptor = NonNullable<ConnectionOptions['interceptors']>[number];
  * as CANCELLED instead, like any call cut off by the close.
  */
 export async function connectClosable(address: string): Promise<Connection> {
+  const connection = lazyClosable({ address });
+  await connection.ensureConnected();
+  return connection;
+}
+
+/** Like {@link connectClosable}, but connects on first use (for a server that may be unreachable). */
+export function lazyClosable(options: ConnectionOptions): Connection {
   let closed = false;
   const afterClose: Interceptor = (options, nextCall) => {
     if (!closed) return new InterceptingCall(nextCall(options));
@@ -29,8 +36,8 @@ export async function connectClosable(address: string): Promise<Connection> {
       cancel() {},
     });
   };
-  const connection = await Connection.connect({
-    address,
+  const connection = Connection.lazy({
+    ...options,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), afterClose],
   });
   const close = connection.close.bind(connection);

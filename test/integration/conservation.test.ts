@@ -182,6 +182,14 @@ describe.each(VARIANTS)('with $name stores and workers', ({ name, start }) => {
       console.log(`conservation ${name} found:\n  ${[...run.anomalies, ...problems].join('\n  ')}`);
       const logs = running.logs();
       if (logs) console.log(`worker logs:\n${logs}`);
+      // Tenants see a fixed failure text; the test shows what each failed job really failed with.
+      for (const job of run.jobs.filter((j) => j.status === 'failed').slice(0, 5)) {
+        const failure = await harness.client.workflow
+          .getHandle(job.id)
+          .result()
+          .then(() => null, (err: unknown) => err);
+        console.log(`failed job ${job.id}:`, failure);
+      }
     }
   }, 300_000);
 

@@ -87,7 +87,7 @@ test('when every job waiting on a shared call is cancelled, the provider request
   expect((await committedUsd('beta')).committed).toBe(0);
 }, 60_000);
 
-test('a flight started again after one ended answers from the cache at no cost, or charges the call it makes', async () => {
+test('a flight started again after one ended answers from the cache without paying again, or charges the call it makes', async () => {
   const request = chatBody('asked again after the flight ended', 'gpt-4o-mini', { temperature: 0 });
   const plan = planJob(harness.config, 'gamma', request);
   expect(plan.cache).not.toBeNull();
@@ -116,9 +116,10 @@ test('a flight started again after one ended answers from the cache at no cost, 
   const cost = costOf(first.usage, GPT_4O_MINI) ?? -1;
   expect((await committedUsd('gamma')).committed).toBeCloseTo(cost, 9);
 
-  // The job's retry re-joins after the flight ended: the answer is in the cache, nothing is paid twice.
+  // The job's retry re-joins after the flight ended: the answer is in the cache, nothing is paid twice, and
+  // the job still learns that the call was its own (already charged).
   const again = await fly();
-  expect(again).toMatchObject({ fromCache: true, costUsd: 0 });
+  expect(again).toMatchObject({ fromCache: false, charged: true, costUsd: first.costUsd });
   expect(okCalls() - callsBefore).toBe(1);
   expect((await committedUsd('gamma')).committed).toBeCloseTo(cost, 9);
 

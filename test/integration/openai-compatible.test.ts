@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { lazyClosable } from '../helpers/closable-connection';
 import { startApi } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/telemetry/logger';
@@ -84,7 +85,7 @@ describe('when Temporal is unreachable', () => {
   test('job endpoints answer 503 with Retry-After and /readyz says not ready', async () => {
     const env = harnessEnv(harness.mock.url, { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
     const config = loadConfig(env);
-    const connection = Connection.lazy({ address: config.temporal.address, connectTimeout: 1_000 });
+    const connection = lazyClosable({ address: config.temporal.address, connectTimeout: 1_000 });
     const client = new Client({ connection });
     const down = await startApi({ client, config, logger: createLogger('test', 'silent') }, 0, '127.0.0.1');
     try {
