@@ -90,10 +90,10 @@ interface UnitAccount {
 /**
  * A call answered this shortly before a SIGKILL may have reached a worker that died before journaling it
  * (activities/call-journal.ts): the provider was paid, but no part of Switchyard can know. An answer the worker
- * journaled is returned to the retry instead of calling again, so only this window remains: longer than a busy
- * worker takes to read an answer and journal it.
+ * journaled is returned to the retry instead of calling again, so only this window remains: longer than a
+ * worker busy with a hundred other jobs on two cores takes to read an answer and journal it.
  */
-const CRASH_WINDOW_MS = 500;
+const CRASH_WINDOW_MS = 2_000;
 
 /** The cost of a tenant's (or unit's) calls answered in the crash window: the most the kill can have lost. */
 function crashExposure(calls: readonly MockCall[], killedAt: number | undefined): number {
