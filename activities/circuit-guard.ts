@@ -68,7 +68,10 @@ export async function guardedCall(
   try {
     result = await call(input);
   } catch (err) {
-    if (err instanceof ApplicationFailure && UNHEALTHY.includes(err.type ?? '')) {
+    // A call cut short by our own cancellation or shutdown says nothing about the provider's health: counting
+    // it would let a restart inherit a circuit that the shutdown opened.
+    const ours = Context.current().cancellationSignal.aborted;
+    if (!ours && err instanceof ApplicationFailure && UNHEALTHY.includes(err.type ?? '')) {
       await recordQuietly(deps, key, false, input);
     }
     throw err;

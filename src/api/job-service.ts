@@ -25,7 +25,7 @@ import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
 import { guardStore } from '../stores/store-unavailable';
 import type { ResponseCacheStore } from '../stores/types';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
-import { jobStateOf, type JobView } from './job-view';
+import { jobStateOf, type CancellingView, type JobState, type JobView } from './job-view';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
@@ -44,6 +44,8 @@ export interface SubmittedJob {
   jobId: string;
   /** True when an Idempotency-Key matched a job submitted before: nothing new was started. */
   existing: boolean;
+  /** The job's state when it was found: `running` for a new job, the earlier job's own state when `existing`. */
+  status: JobState;
   handle: WorkflowHandle<typeof aiJob>;
 }
 
@@ -146,10 +148,10 @@ export class JobService {
           { details: { job_id: jobId } },
         );
       }
-      return { jobId, existing: true, handle };
+      return { jobId, existing: true, handle, status: jobStateOf(settled.description.status.name) };
     }
     this.metrics?.jobsSubmitted.inc({ tenant: input.tenantId, model: input.request.model });
-    return { jobId, existing: false, handle };
+    return { jobId, existing: false, handle, status: 'running' };
   }
 
   /** The job as the API shows it; with `waitSeconds`, first waits up to that long for it to finish. */
@@ -168,14 +170,16 @@ export class JobService {
   }
 
   /** Requests cancellation; the workflow releases what it holds and ends as cancelled. */
-  async cancel(jobId: string, tenantId: string): Promise<JobView> {
+  async cancel(jobId: string, tenantId: string): Promise<CancellingView> {
     const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
     const description = await this.describeOwned(handle, tenantId);
     if (description.status.name !== 'RUNNING') {
       throw new HttpError(409, 'job_not_running', `Job ${jobId} is already ${jobStateOf(description.status.name)}.`);
     }
     await this.control(() => handle.cancel());
-    return this.toView(handle, description);
+    // No progress query: the reply reports the cancellation, not the phase the workflow was in.
+    const view = await this.toView(handle, description, { progress: false });
+    return { ...view, status: 'cancelling' };
   }
 
   /**
@@ -220,7 +224,9 @@ export class JobService {
           504,
           'job_timeout',
           `The job did not finish within ${this.config.api.syncTimeoutSeconds} s; it goes on as ${jobId} (GET /v1/jobs/${jobId}).`,
-          { details: { job_id: jobId } },
+          // The job goes on and will be charged: an SDK retry would start (and pay for) a second one. The
+          // official OpenAI and Anthropic SDKs obey this header.
+          { details: { job_id: jobId }, headers: { 'x-should-retry': 'false' } },
         );
       }
       if (err instanceof WorkflowFailedError) {
@@ -270,8 +276,10 @@ export class JobService {
   private async toView(
     handle: WorkflowHandle<typeof aiJob>,
     description: WorkflowExecutionDescription,
+    { progress = true }: { progress?: boolean } = {},
   ): Promise<JobView> {
     const memoMetadata = description.memo?.metadata;
+    const replayOf = description.typedSearchAttributes.get(attributes.REPLAY_OF);
     const view: JobView = {
       id: handle.workflowId,
       object: 'job',
@@ -280,9 +288,11 @@ export class JobService {
       created_at: description.startTime.toISOString(),
       completed_at: description.closeTime?.toISOString() ?? null,
       metadata: isStringRecord(memoMetadata) ? memoMetadata : {},
+      ...(replayOf ? { replay_of: replayOf } : {}),
     };
     switch (view.status) {
       case 'running':
+        if (!progress) break;
         try {
           const progress = await this.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
             handle.query(statusQuery),

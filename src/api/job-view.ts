@@ -11,6 +11,8 @@ export interface JobView {
   created_at: string;
   completed_at: string | null;
   metadata: Record<string, string>;
+  /** The job this one replays (`POST /v1/jobs/:id/replay`), from its `SwitchyardReplayOf` search attribute. */
+  replay_of?: string;
   /** Live progress while the job runs. */
   progress?: JobStatus;
   result?: AiJobResult;
@@ -31,3 +33,10 @@ const STATES: Record<string, JobState> = {
 export function jobStateOf(temporalStatus: string): JobState {
   return STATES[temporalStatus] ?? 'running';
 }
+
+/**
+ * The answer to a cancel request. Cancellation is asynchronous, so the job is `cancelling` until its workflow
+ * has released what it holds; the reply carries no live progress, whose phase at that instant (the call being
+ * aborted may already read as failed) would contradict it.
+ */
+export type CancellingView = Omit<JobView, 'status' | 'progress'> & { status: 'cancelling' };

@@ -69,7 +69,10 @@ const jobAccepted: JsonSchema = {
   properties: {
     id: ref('JobId'),
     object: { const: 'job' },
-    status: { const: 'running' },
+    status: {
+      enum: ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'],
+      description: "'running' for a new job; an idempotent resubmit reports the earlier job's current status.",
+    },
     model: { type: 'string' },
     replay_of: ref('JobId'),
     links: { type: 'object', required: ['self'], properties: { self: { type: 'string' } } },
@@ -124,6 +127,7 @@ const job: JsonSchema = {
     created_at: dateTime,
     completed_at: nullable(dateTime),
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    replay_of: ref('JobId'),
     progress: {
       type: 'object',
       description: 'Live progress while the job runs.',

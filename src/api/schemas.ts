@@ -72,7 +72,18 @@ export function toChatRequest(body: ChatCompletionBody): ChatRequest {
   };
 }
 
-export const jobIdSchema = z.string().regex(/^job_[A-Za-z0-9_-]{8,80}$/, 'not a Switchyard job id');
+/** The longest job id accepted; Switchyard's own ids are under 60 characters (`job_idem_` + 40 hex digits). */
+const MAX_JOB_ID_LENGTH = 128;
+
+/**
+ * A job id as a client may send it: `job_` and then letters, digits, `_` or `-`, at most 128 characters in
+ * all. Any id of that form is looked up (an unknown one is a 404 `job_not_found`); only an id that cannot be
+ * one — another prefix, spaces, control or non-ASCII characters, or too long — is a 400.
+ */
+export const jobIdSchema = z
+  .string()
+  .max(MAX_JOB_ID_LENGTH, `a job id has at most ${MAX_JOB_ID_LENGTH} characters`)
+  .regex(/^job_[A-Za-z0-9_-]+$/, 'a job id is "job_" followed by letters, digits, "_" or "-"');
 
 export const waitQuerySchema = z.object({
   wait: z.coerce.number().min(0).max(60, 'wait at most 60 seconds').optional(),

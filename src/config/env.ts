@@ -22,6 +22,7 @@ export const envSchema = z.object({
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   HOST: optional(z.string().regex(HOST_PATTERN, HOST_MESSAGE)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_FORMAT: optional(z.enum(['json', 'pretty'], { message: 'use "json" or "pretty"' })),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,
   SWITCHYARD_TASK_QUEUE_PREFIX: optional(

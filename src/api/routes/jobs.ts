@@ -9,6 +9,20 @@ import { validate } from '../validate';
 /** What an Idempotency-Key may be: 1–255 visible ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/**
+ * The job id of a `/v1/jobs/:id…` route. A malformed id is a 400 naming the path parameter; a well-formed id
+ * goes on to the lookup, which answers 404 `job_not_found` when no such job exists.
+ */
+function jobIdParam(req: Request): string {
+  const parsed = jobIdSchema.safeParse(req.params.id);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues.map((issue) => issue.message).join('; ');
+  throw new HttpError(400, 'invalid_job_id', `path parameter id: ${message}`, {
+    param: 'id',
+    details: { errors: parsed.error.issues.map((issue) => ({ field: 'id', message: issue.message })) },
+  });
+}
+
 /** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. */
 export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router {
   const router = Router();
@@ -24,30 +38,35 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router
     const request = toChatRequest(body);
     const plan = jobs.plan(tenantId, request, body.cache);
     await limiter.consume(tenantId, plan.tokenEstimate);
-    const { jobId, existing } = await jobs.submit({ tenantId, request, plan, metadata: body.metadata, idempotencyKey });
-    if (existing) res.setHeader('idempotent-replayed', 'true');
-    res
-      .status(202)
-      .location(`/v1/jobs/${jobId}`)
-      .json({ id: jobId, object: 'job', status: 'running', model: body.model, links: { self: `/v1/jobs/${jobId}` } });
+    const submitted = await jobs.submit({ tenantId, request, plan, metadata: body.metadata, idempotencyKey });
+    const { jobId } = submitted;
+    // Like Stripe's idempotent requests, a resubmit gets the first answer's status code (202) and job; the
+    // body reports the job as it is now (completed, failed…), so a client polling by resubmitting sees its end.
+    if (submitted.existing) res.setHeader('idempotent-replayed', 'true');
+    res.status(202).location(`/v1/jobs/${jobId}`).json({
+      id: jobId,
+      object: 'job',
+      status: submitted.status,
+      model: body.model,
+      links: { self: `/v1/jobs/${jobId}` },
+    });
   });
 
   router.get('/:id', async (req, res) => {
-    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
+    const jobId = jobIdParam(req);
     const { wait } = validate(waitQuerySchema, req.query);
     res.json(await jobs.view(jobId, tenantOf(res), wait ?? 0));
   });
 
   const cancel = async (req: Request, res: Response) => {
-    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
-    const view = await jobs.cancel(jobId, tenantOf(res));
-    res.status(202).json({ ...view, status: 'cancelling' });
+    const jobId = jobIdParam(req);
+    res.status(202).json(await jobs.cancel(jobId, tenantOf(res)));
   };
   router.post('/:id/cancel', cancel);
   router.delete('/:id', cancel);
 
   router.post('/:id/replay', async (req, res) => {
-    const jobId = validate(jobIdSchema, req.params.id, 'invalid_job_id');
+    const jobId = jobIdParam(req);
     const tenantId = tenantOf(res);
     const replay = await jobs.replay(jobId, tenantId, (request, plan) => limiter.consume(tenantId, plan.tokenEstimate));
     res
