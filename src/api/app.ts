@@ -16,6 +16,7 @@ import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
 import { codecRouter } from './routes/codec';
 import { createApiMetrics } from '../telemetry/api-metrics';
+import { requestLogOptions } from '../telemetry/request-log';
 
 export interface AppDeps {
   client: Client;
@@ -29,7 +30,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(pinoHttp(requestLogOptions(logger)));
   app.use(healthRouter(client, readinessChecks(services)));
   app.use(openApiRouter());
   const metrics = createApiMetrics(services.circuits, config);

@@ -1,10 +1,8 @@
-import { readMockProviderEnv } from './env-config';
+import type { Logger } from 'pino';
+import { MockProviderConfigError, readMockProviderEnv } from './env-config';
 import { startMockProvider } from './server';
-
-function log(level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), name: 'mock-provider', msg, ...fields });
-  (level === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
-}
+import { LogFormatError } from '../telemetry/log-format';
+import { createLogger } from '../telemetry/logger';
 
 function nextStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -13,17 +11,24 @@ function nextStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+let logger: Logger | undefined;
+
 async function main(): Promise<void> {
+  // The same logger as the api and worker, so the three read alike on a console and in a collector.
+  logger = createLogger('mock');
   const options = readMockProviderEnv(process.env);
   const mock = await startMockProvider(options);
   const { port: _port, host: _host, ...behavior } = options;
-  log('info', 'mock provider listening', { url: mock.url, behavior });
+  logger.info({ url: mock.url, behavior }, 'mock provider listening');
   const signal = await nextStopSignal();
-  log('info', 'mock provider stopping', { signal });
+  logger.info({ signal }, 'mock provider stopping');
   await mock.close();
 }
 
 main().catch((err: unknown) => {
-  log('error', err instanceof Error ? err.message : String(err));
+  // A configuration mistake is a message for the person starting the mock, as the api's and worker's are.
+  if (err instanceof MockProviderConfigError || err instanceof LogFormatError || !logger)
+    console.error(err instanceof Error ? err.message : String(err));
+  else logger.error({ err }, 'mock provider failed');
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { build as prettyStream, isColorSupported } from 'pino-pretty';
 import { chooseLogFormat, type LogFormat } from './log-format';
-import { formatPrettyLine, type Colors } from './pretty-line';
+import { formatPrettyLine } from './pretty-line';
 
 /** Where and how a logger writes; by default stdout, in the format `LOG_FORMAT` or the terminal calls for. */
 export interface LoggerOptions {
@@ -52,6 +52,6 @@ function prettyDestination(destination: DestinationStream | undefined): Destinat
     // Every field is left to the message formatter, which lays out the whole line itself.
     ignore: 'time,level,pid,hostname,component,name',
     hideObject: true,
-    messageFormat: (log, _messageKey, _levelLabel, { colors }) => formatPrettyLine(log, colors as Colors),
+    messageFormat: (log, _messageKey, _levelLabel, { colors }) => formatPrettyLine(log, colors),
   });
 }

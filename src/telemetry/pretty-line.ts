@@ -9,6 +9,7 @@ const HIDDEN = new Set([
   'req',
   'res',
   'reqId',
+  'part',
   'responseTime',
   'sdk',
   'sdkComponent',
@@ -72,7 +73,7 @@ export function formatPrettyLine(log: Record<string, unknown>, colors: Colors = 
   const parts = [
     colors.gray(clock(log.time)),
     colorLevel(level, colors),
-    colors.cyan(String(log.component ?? '').padEnd(6)),
+    colors.cyan((typeof log.component === 'string' ? log.component : '').padEnd(6)),
     typeof log.msg === 'string' ? log.msg : '',
     ...describeCall(log),
   ];
@@ -87,6 +88,9 @@ export function formatPrettyLine(log: Record<string, unknown>, colors: Colors = 
   for (const [key, value] of Object.entries(log)) {
     if (HIDDEN.has(key) || POSITIONAL.has(key) || TRAILING.some(([field]) => field === key)) continue;
     if (value === undefined || (error && value === error.source)) continue;
+    // A first attempt is the normal case; only a retry is worth the reader's attention.
+    if (key === 'attempt' && value === 1) continue;
+    if (key === 'keyAlias' && value === 'default') continue;
     parts.push(`${key}=${isScalar(value) ? String(value) : JSON.stringify(value)}`);
   }
   // Headers are only in the record at debug level (see request-log.ts); show them when they are.
@@ -133,7 +137,7 @@ function errorOf(log: Record<string, unknown>): ErrorFields | undefined {
       return {
         source: value,
         type: typeof fields.type === 'string' ? fields.type : 'Error',
-        message: typeof fields.message === 'string' ? fields.message : JSON.stringify(value),
+        message: withCauses(fields),
         ...(typeof fields.stack === 'string' ? { stack: fields.stack } : {}),
       };
     }
@@ -141,9 +145,21 @@ function errorOf(log: Record<string, unknown>): ErrorFields | undefined {
   return undefined;
 }
 
+/** An error's message followed by its causes' (a Temporal ServiceError says what failed; its cause says why). */
+function withCauses(error: Record<string, unknown>): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  while (current && typeof current === 'object' && messages.length < 5) {
+    const { message, cause } = current as { message?: unknown; cause?: unknown };
+    if (typeof message === 'string' && message !== '') messages.push(message);
+    current = cause;
+  }
+  return messages.length > 0 ? messages.join(': ') : JSON.stringify(error);
+}
+
 function headersOf(value: unknown): unknown {
   if (!value || typeof value !== 'object' || !('headers' in value)) return undefined;
-  return (value as { headers: unknown }).headers;
+  return value.headers;
 }
 
 function isScalar(value: unknown): value is string | number | boolean {

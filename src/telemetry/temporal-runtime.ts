@@ -1,5 +1,6 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { forwardSdkLog } from './sdk-log-bridge';
 
 const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
@@ -11,24 +12,7 @@ const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info:
 export function installTemporalRuntime(logger: Logger, metricsAddress?: string): void {
   const level = LEVELS[logger.level] ?? 'WARN';
   Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
-      const fields = { ...entry.meta, sdk: true };
-      const message = entry.message;
-      switch (entry.level) {
-        case 'TRACE':
-        case 'DEBUG':
-          logger.debug(fields, message);
-          break;
-        case 'INFO':
-          logger.info(fields, message);
-          break;
-        case 'WARN':
-          logger.warn(fields, message);
-          break;
-        default:
-          logger.error(fields, message);
-      }
-    }),
+    logger: new DefaultLogger(level, (entry) => forwardSdkLog(logger, entry)),
     telemetryOptions: {
       logging: { forward: {}, filter: { core: level === 'TRACE' ? 'DEBUG' : 'WARN', other: 'ERROR' } },
       ...(metricsAddress

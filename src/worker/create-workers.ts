@@ -26,6 +26,8 @@ export interface CreateWorkersOptions {
   /** A pre-built workflow bundle (tests build it once); the workflows are bundled from source otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   env?: NodeJS.ProcessEnv;
+  /** How long a stopping worker lets in-flight provider calls finish before cancelling them (default: none). */
+  providerShutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 /**
@@ -91,6 +93,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, id),
       activities,
       maxConcurrentActivityTaskExecutions: provider?.maxConcurrentCalls ?? 200,
+      ...(options.providerShutdownGraceTime ? { shutdownGraceTime: options.providerShutdownGraceTime } : {}),
       // Enforced by the server for the whole queue, so the rate holds however many workers poll it.
       ...(provider?.maxCallsPerSecond ? { maxTaskQueueActivitiesPerSecond: provider.maxCallsPerSecond } : {}),
     });

@@ -21,7 +21,15 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       dataConverter: dataConverterFor(config),
     });
-    const workers = await createWorkers({ config, connection, client, stores, logger });
+    // A stop lets calls already paid for finish and be recorded instead of cutting them off mid-answer.
+    const workers = await createWorkers({
+      config,
+      connection,
+      client,
+      stores,
+      logger,
+      providerShutdownGraceTime: '20s',
+    });
     logger.info(
       {
         temporal: config.temporal.address,

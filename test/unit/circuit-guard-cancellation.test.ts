@@ -40,9 +40,9 @@ afterEach(async () => {
 
 /** A provider call that fails the way a provider that went away does, once the activity's signal fires. */
 function failingCall(env: MockActivityEnvironment, cancelFirst: boolean) {
-  return async (): Promise<ProviderCallResult> => {
+  return (): Promise<ProviderCallResult> => {
     if (cancelFirst) env.cancel();
-    throw ApplicationFailure.create({ type: FailureType.ServerError, message: 'connection reset' });
+    return Promise.reject(ApplicationFailure.create({ type: FailureType.ServerError, message: 'connection reset' }));
   };
 }
 

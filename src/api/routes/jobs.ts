@@ -43,13 +43,16 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router
     // Like Stripe's idempotent requests, a resubmit gets the first answer's status code (202) and job; the
     // body reports the job as it is now (completed, failed…), so a client polling by resubmitting sees its end.
     if (submitted.existing) res.setHeader('idempotent-replayed', 'true');
-    res.status(202).location(`/v1/jobs/${jobId}`).json({
-      id: jobId,
-      object: 'job',
-      status: submitted.status,
-      model: body.model,
-      links: { self: `/v1/jobs/${jobId}` },
-    });
+    res
+      .status(202)
+      .location(`/v1/jobs/${jobId}`)
+      .json({
+        id: jobId,
+        object: 'job',
+        status: submitted.status,
+        model: body.model,
+        links: { self: `/v1/jobs/${jobId}` },
+      });
   });
 
   router.get('/:id', async (req, res) => {

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Options } from 'pino-http';
+
+/** The job a request concerns: in its path, in the `Location` of a 202, or in the completions' job header. */
+const JOB_IN_PATH = /^\/v1\/jobs\/(job_[^/?#]+)/;
+
+/** Probes answer every few seconds; logging them would drown the requests a person is looking for. */
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * pino-http options for one line per request: method, path, status and duration in the message, and the job
+ * id, tenant, model and cost as fields when the request concerned them. Request and response headers are
+ * logged only at debug level: at info they made every line several hundred characters long.
+ */
+export function requestLogOptions(logger: Logger): Options {
+  const withHeaders = () => logger.isLevelEnabled('debug');
+  return {
+    logger,
+    autoLogging: { ignore: (req) => UNLOGGED_PATHS.has(req.url ?? '') },
+    serializers: {
+      req: (req: SerializedRequest) => (withHeaders() ? req : { id: req.id, method: req.method, url: req.url }),
+      res: (res: SerializedResponse) => (withHeaders() ? res : { statusCode: res.statusCode }),
+    },
+    // Called once as the request starts (nothing is known yet) and once as it ends.
+    customProps: (req, res) => (res.writableEnded || res.headersSent ? requestFields(req, res) : {}),
+    // A failed request is an error line; the error handler has already logged its cause with the stack.
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    customErrorObject: (_req, res, error, fields: Record<string, unknown>) =>
+      error.message === `failed with status code ${res.statusCode}` ? withoutKey(fields, 'err') : fields,
+    customSuccessMessage: (req, res, responseTime) => requestLine(req, res, responseTime),
+    // pino-http passes the duration to this one too, though its types leave it out.
+    customErrorMessage: (req, res, _error, responseTime?: number) => requestLine(req, res, responseTime),
+  };
+}
+
+interface SerializedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  headers?: Record<string, unknown>;
+}
+
+interface SerializedResponse {
+  statusCode?: number;
+  headers?: Record<string, unknown>;
+}
+
+function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: number | undefined): string {
+  const path = originalUrl(req);
+  const took = responseTime === undefined ? '' : ` ${responseTime}ms`;
+  return `${req.method ?? '?'} ${path} ${res.statusCode}${took}`;
+}
+
+/** Job id, tenant, model and cost of a finished request, as far as the request and its response tell. */
+export function requestFields(req: IncomingMessage, res: ServerResponse): Record<string, string | number> {
+  const fields: Record<string, string | number> = {};
+  const jobId = jobIdOf(req, res);
+  if (jobId) fields.jobId = jobId;
+  const tenantId = localsOf(res).tenantId;
+  if (typeof tenantId === 'string') fields.tenantId = tenantId;
+  const model = modelOf(req, res);
+  if (model) fields.model = model;
+  const cost = Number(res.getHeader('x-switchyard-cost-usd'));
+  if (res.hasHeader('x-switchyard-cost-usd') && Number.isFinite(cost)) fields.costUsd = cost;
+  return fields;
+}
+
+function jobIdOf(req: IncomingMessage, res: ServerResponse): string | undefined {
+  const header = res.getHeader('x-switchyard-job-id');
+  if (typeof header === 'string') return header;
+  for (const path of [res.getHeader('location'), originalUrl(req)]) {
+    const match = typeof path === 'string' ? JOB_IN_PATH.exec(path) : null;
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/** The model the client asked for (the parsed body), else the one that answered (`provider:model` header). */
+function modelOf(req: IncomingMessage, res: ServerResponse): string | undefined {
+  const body: unknown = (req as IncomingMessage & { body?: unknown }).body;
+  if (body && typeof body === 'object' && 'model' in body && typeof body.model === 'string') return body.model;
+  const answered = res.getHeader('x-switchyard-provider');
+  return typeof answered === 'string' ? answered.slice(answered.indexOf(':') + 1) : undefined;
+}
+
+function localsOf(res: ServerResponse): Record<string, unknown> {
+  const locals: unknown = (res as ServerResponse & { locals?: unknown }).locals;
+  return locals && typeof locals === 'object' ? (locals as Record<string, unknown>) : {};
+}
+
+/** Express rewrites `req.url` inside routers; `originalUrl` is the path the client sent. */
+function originalUrl(req: IncomingMessage): string {
+  const original: unknown = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' ? original : (req.url ?? '');
+}
+
+/** `fields` without `key`: pino-http's stand-in error ("failed with status code 500") says nothing the line does not. */
+function withoutKey(fields: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => name !== key));
+}

@@ -1,0 +1,147 @@
+import { api, type JsonResponse } from '../helpers/http';
+import {
+  eventually,
+  isAlive,
+  launcherChild,
+  launcherEnv,
+  launcherExit,
+  launcherPorts,
+  launcherProcesses,
+  refusesConnections,
+  spawnLauncher,
+  untilPrinted,
+  type Launcher,
+} from '../helpers/launcher-process';
+
+const KEY = 'sk-switchyard-dev';
+let launcher: Launcher;
+
+beforeAll(async () => {
+  const ports = await launcherPorts();
+  // Each call takes a while at the mock, so calls are in flight when a part is killed.
+  launcher = spawnLauncher(ports, launcherEnv(ports, { MOCK_PROVIDER_LATENCY_MS: '1500' }));
+  await untilPrinted(launcher, 'Switchyard is running');
+}, 150_000);
+
+afterAll(async () => {
+  // Only reached with the launcher still up when a test failed before stopping it.
+  if (launcher && launcher.process.exitCode === null && launcher.process.signalCode === null) {
+    for (const row of launcherProcesses(launcher)) process.kill(row.pid, 'SIGKILL');
+    launcher.process.kill('SIGKILL');
+    await launcherExit(launcher);
+  }
+});
+
+const apiUrl = () => `http://127.0.0.1:${launcher.ports.api}`;
+
+interface MockStats {
+  total: number;
+  byStatus: Record<string, number>;
+  abortedConnections: number;
+}
+
+async function mockStats(): Promise<MockStats> {
+  const response = await fetch(`http://127.0.0.1:${launcher.ports.mock}/_mock/stats`);
+  return (await response.json()) as MockStats;
+}
+
+async function providerCalls(): Promise<number> {
+  return (await mockStats()).total;
+}
+
+async function submitJobs(count: number, label: string): Promise<string[]> {
+  const responses = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      api(apiUrl(), 'POST', '/v1/jobs', {
+        key: KEY,
+        // Distinct prompts: every job is its own provider call (no cache hit, no coalescing).
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${label} job ${i}` }] },
+      }),
+    ),
+  );
+  for (const response of responses) expect(response.status).toBe(202);
+  return responses.map((response) => response.body.id as string);
+}
+
+/** The job's final view; a 503 while Temporal restarts is asked again. */
+async function finished(id: string): Promise<JsonResponse> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const view = await api(apiUrl(), 'GET', `/v1/jobs/${id}?wait=20`, { key: KEY });
+    if (view.status === 200 && view.body.status !== 'running') return view;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not finish: ${JSON.stringify(view.body)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('a second launcher while one runs exits non-zero with a message naming the taken port', async () => {
+  const second = spawnLauncher(launcher.ports, launcherEnv(launcher.ports));
+  expect(await launcherExit(second)).toBe(1);
+  expect(second.output()).toContain(`Port ${launcher.ports.api}`);
+  expect(second.output()).toContain('PORT');
+  expect(second.output()).not.toContain('Switchyard is running');
+}, 60_000);
+
+test('when the Temporal server is killed with SIGKILL, the launcher restarts it and every job completes with one provider call each', async () => {
+  const callsBefore = await providerCalls();
+  const ids = await submitJobs(30, 'temporal-crash');
+  await eventually('calls in flight at the mock', async () => (await providerCalls()) > callsBefore, 30_000);
+
+  const temporal = launcherChild(launcher, `--port ${launcher.ports.temporal}`);
+  process.kill(temporal.pid, 'SIGKILL');
+  await untilPrinted(launcher, 'temporal exited (SIGKILL); restarting', 10_000);
+  await eventually(
+    'a new Temporal server',
+    () =>
+      launcherProcesses(launcher).some(
+        (row) => row.args.includes(`--port ${launcher.ports.temporal}`) && row.pid !== temporal.pid,
+      ),
+    10_000,
+  );
+
+  const views = await Promise.all(ids.map(finished));
+  expect(views.map((view) => view.body.status)).toEqual(ids.map(() => 'completed'));
+  expect((await providerCalls()) - callsBefore).toBe(ids.length);
+}, 120_000);
+
+test('when the worker is killed with SIGKILL, the launcher restarts it and the jobs complete', async () => {
+  const callsBefore = await providerCalls();
+  const ids = await submitJobs(10, 'worker-crash');
+  await eventually('calls in flight at the mock', async () => (await providerCalls()) > callsBefore, 30_000);
+
+  const worker = launcherChild(launcher, 'worker/main');
+  process.kill(worker.pid, 'SIGKILL');
+  await untilPrinted(launcher, 'worker exited (SIGKILL); restarting', 10_000);
+
+  const views = await Promise.all(ids.map(finished));
+  expect(views.map((view) => view.body.status)).toEqual(ids.map(() => 'completed'));
+  expect(launcherChild(launcher, 'worker/main').pid).not.toBe(worker.pid);
+}, 120_000);
+
+test('SIGTERM to the launcher lets in-flight calls finish, stops every part, leaves no process behind and frees every port', async () => {
+  const parts = launcherProcesses(launcher);
+  for (const fragment of ['temporal', 'mock-provider/main', 'worker/main', 'api/main']) {
+    expect(parts.some((row) => row.args.includes(fragment))).toBe(true);
+  }
+  const before = await mockStats();
+  await submitJobs(5, 'stopping');
+  await eventually('calls in flight at the mock', async () => (await mockStats()).total === before.total + 5, 30_000);
+
+  launcher.process.kill('SIGTERM');
+  // The mock is stopped only after the worker has finished: it answers every call that was in flight.
+  let last = before;
+  const exit = launcherExit(launcher);
+  while (launcher.process.exitCode === null) {
+    last = await mockStats().catch(() => last);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await exit).toBe(0);
+  expect((last.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0)).toBe(5);
+  expect(last.abortedConnections).toBe(before.abortedConnections);
+  expect(launcher.output()).toContain('Stopping Switchyard');
+  // The last members of a killed group are reaped a moment after the launcher has exited.
+  await eventually('every part to be gone', () => parts.every((row) => !isAlive(row.pid)), 5_000);
+  const { api: apiPort, temporal, ui, mock } = launcher.ports;
+  const refused = await Promise.all([apiPort, temporal, ui, mock].map(refusesConnections));
+  expect(refused).toEqual([true, true, true, true]);
+}, 60_000);
