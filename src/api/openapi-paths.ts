@@ -50,6 +50,14 @@ const BODY_ERRORS = {
   '429': responseRef('RateLimited'),
 };
 
+/** What cancelling a job answers, by either route. */
+const cancelResponses = {
+  '202': json('Job', 'Cancellation requested; `status` is `cancelling`.'),
+  ...JOB_ID_ERRORS,
+  ...TENANT_ERRORS,
+  '409': responseRef('Conflict'),
+};
+
 /** Every status `POST /v1/chat/completions` may answer with an error, in OpenAI's error shape. */
 const CHAT_ERRORS: Record<string, string> = {
   '400':
@@ -122,12 +130,7 @@ export function paths(): Record<string, Record<string, Operation>> {
         summary: 'Cancel a running job (same as `POST /v1/jobs/{id}/cancel`).',
         tags: ['jobs'],
         parameters: [jobId],
-        responses: {
-          '202': json('Job', 'Cancellation requested; `status` is `cancelling`.'),
-          ...JOB_ID_ERRORS,
-          ...TENANT_ERRORS,
-          '409': responseRef('Conflict'),
-        },
+        responses: cancelResponses,
       },
     },
     '/v1/jobs/{id}/cancel': {
@@ -136,12 +139,7 @@ export function paths(): Record<string, Record<string, Operation>> {
         summary: 'Cancel a running job; the provider request is aborted. 409 if it already ended.',
         tags: ['jobs'],
         parameters: [jobId],
-        responses: {
-          '202': json('Job', 'Cancellation requested; `status` is `cancelling`.'),
-          ...JOB_ID_ERRORS,
-          ...TENANT_ERRORS,
-          '409': responseRef('Conflict'),
-        },
+        responses: cancelResponses,
       },
     },
     '/v1/jobs/{id}/replay': {

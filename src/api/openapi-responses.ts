@@ -195,27 +195,26 @@ const spend: JsonSchema = {
   properties: { tenantId: { type: 'string' }, daily: ref('SpendPeriod'), monthly: ref('SpendPeriod') },
 };
 
-const providerKeys: JsonSchema = {
+/** `{ object: 'list', data: [...] }`, the shape of every listing. */
+function listOf(items: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    required: ['object', 'data'],
+    properties: { object: { const: 'list' }, data: { type: 'array', items } },
+  };
+}
+
+const providerKeys: JsonSchema = listOf({
   type: 'object',
-  required: ['object', 'data'],
+  required: ['alias', 'state'],
   properties: {
-    object: { const: 'list' },
-    data: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['alias', 'state'],
-        properties: {
-          alias: { type: 'string' },
-          weight: { type: 'number' },
-          state: { enum: ['available', 'cooling_down', 'out'] },
-          out_until: nullable(dateTime),
-          cooldown_until: nullable(dateTime),
-        },
-      },
-    },
+    alias: { type: 'string' },
+    weight: { type: 'number' },
+    state: { enum: ['available', 'cooling_down', 'out'] },
+    out_until: nullable(dateTime),
+    cooldown_until: nullable(dateTime),
   },
-};
+});
 
 const keyRestored: JsonSchema = {
   type: 'object',
@@ -223,31 +222,21 @@ const keyRestored: JsonSchema = {
   properties: { provider: { type: 'string' }, alias: { type: 'string' }, state: { const: 'available' } },
 };
 
-const circuits: JsonSchema = {
+const circuits: JsonSchema = listOf({
   type: 'object',
-  required: ['object', 'data'],
+  required: ['key', 'state'],
   properties: {
-    object: { const: 'list' },
-    data: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['key', 'state'],
-        properties: {
-          key: { type: 'string', examples: ['openai:gpt-4o-mini'] },
-          state: { enum: ['closed', 'open', 'half_open'] },
-          open_until: nullable(dateTime),
-          opened_at: nullable(dateTime),
-          window: {
-            type: 'object',
-            properties: { requests: { type: 'integer' }, failures: { type: 'integer' } },
-          },
-          consecutive_failures: { type: 'integer' },
-        },
-      },
+    key: { type: 'string', examples: ['openai:gpt-4o-mini'] },
+    state: { enum: ['closed', 'open', 'half_open'] },
+    open_until: nullable(dateTime),
+    opened_at: nullable(dateTime),
+    window: {
+      type: 'object',
+      properties: { requests: { type: 'integer' }, failures: { type: 'integer' } },
     },
+    consecutive_failures: { type: 'integer' },
   },
-};
+});
 
 const health: JsonSchema = {
   type: 'object',

@@ -8,10 +8,12 @@ import type { Payload } from '@temporalio/common';
  * as they are (prompts can be large; base64 would grow them by a third).
  */
 export function payloadToBytes(payload: Payload): Buffer {
-  const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(payload.metadata ?? {})) {
-    if (value) metadata[key] = Buffer.from(value).toString('base64');
-  }
+  // Built with fromEntries (own data properties), so no key — not even `__proto__` — is lost or special.
+  const metadata = Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).flatMap(([key, value]) =>
+      value ? [[key, Buffer.from(value).toString('base64')]] : [],
+    ),
+  );
   const header = Buffer.from(JSON.stringify({ metadata }), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(header.length);
@@ -26,10 +28,11 @@ export function payloadFromBytes(bytes: Buffer): Payload {
   const header: unknown = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8'));
   const encoded = (header as { metadata?: unknown } | null)?.metadata;
   if (typeof encoded !== 'object' || encoded === null) throw new TypeError('the decrypted payload has no metadata');
-  const metadata: Record<string, Uint8Array> = {};
-  for (const [key, value] of Object.entries(encoded)) {
-    if (typeof value !== 'string') throw new TypeError(`the decrypted payload's metadata "${key}" is not base64`);
-    metadata[key] = Buffer.from(value, 'base64');
-  }
+  const metadata: Record<string, Uint8Array> = Object.fromEntries(
+    Object.entries(encoded).map(([key, value]) => {
+      if (typeof value !== 'string') throw new TypeError(`the decrypted payload's metadata "${key}" is not base64`);
+      return [key, Buffer.from(value, 'base64')];
+    }),
+  );
   return { metadata, data: bytes.subarray(4 + headerLength) };
 }

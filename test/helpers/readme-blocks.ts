@@ -80,6 +80,7 @@ export function readmeBlocks(markdown: string): ReadmeBlock[] {
 export function planBlock(block: ReadmeBlock): BlockPlan {
   switch (block.lang) {
     case '':
+    case 'text':
       return { kind: 'skipped', block, rule: 'text' };
     case 'json':
       return { kind: 'skipped', block, rule: 'json' };
