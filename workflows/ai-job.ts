@@ -7,7 +7,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from './activity-types';
@@ -17,7 +16,7 @@ import { FailureType } from './failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
-import * as attributes from './search-attributes';
+import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import {
   flightWorkflowId,
   leaveFlightSignal,
@@ -25,7 +24,6 @@ import {
   type AiJobInput,
   type AiJobResult,
   type CachedResponse,
-  type Degradation,
   type JobStatus,
   type JobTarget,
 } from './shared';
@@ -36,20 +34,6 @@ const flights = proxyActivities<Activities>({
   heartbeatTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '5s', nonRetryableErrorTypes: Object.values(FailureType) },
 });
-
-interface Outcome {
-  response: CachedResponse;
-  usage: { prompt_tokens: number; completion_tokens: number };
-  /** What this job commits to the ledger itself. */
-  chargedUsd: number | null;
-  /** What the job reports as its cost; differs from `chargedUsd` when its flight charged the call. */
-  costUsd: number | null;
-  providerLatencyMs: number;
-  attempts: AiJobResult['attempts'];
-  cacheHit: boolean;
-  coalesced: boolean;
-  degradation?: Degradation;
-}
 
 /**
  * The job workflow: cache → budget → call (alone, or through a flight shared with identical requests)
@@ -202,13 +186,11 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
       coalesced: !leader && !flight.fromCache,
     };
   }
-  const { call: result, target, attempts } = await callChain(
-    input.jobId,
-    input.request,
-    targets,
-    onTarget,
-    input.requestRef,
-  );
+  const {
+    call: result,
+    target,
+    attempts,
+  } = await callChain(input.jobId, input.request, targets, onTarget, input.requestRef);
   status.attempts.push(...attempts);
   const cost = costOf(result.completion.usage, target.price);
   return {
@@ -267,44 +249,6 @@ async function degrade(input: AiJobInput, err: unknown): Promise<Outcome | null>
   return null;
 }
 
-/** A cached answer; when `jobId`'s own flight paid for it, reported as that job's call (already charged). */
-function fromCache(response: CachedResponse, jobId?: string): Outcome {
-  const own = jobId !== undefined && response.paidBy?.jobId === jobId;
-  return {
-    response,
-    usage: response.completion.usage,
-    chargedUsd: 0,
-    costUsd: own ? (response.paidBy?.costUsd ?? null) : 0,
-    providerLatencyMs: 0,
-    attempts: [],
-    cacheHit: !own,
-    coalesced: false,
-  };
-}
-
-function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgraded: boolean): AiJobResult {
-  status.phase = 'completed';
-  status.providerId = outcome.response.providerId;
-  status.model = outcome.response.model;
-  recordOutcome('completed', outcome.response.providerId, outcome.costUsd, outcome.cacheHit, !!outcome.degradation);
-  return {
-    jobId: input.jobId,
-    completion: outcome.response.completion,
-    providerId: outcome.response.providerId,
-    model: outcome.response.model,
-    usage: { inputTokens: outcome.usage.prompt_tokens, outputTokens: outcome.usage.completion_tokens },
-    costUsd: outcome.costUsd,
-    latencyMs: Math.max(0, Date.now() - Date.parse(input.acceptedAt)),
-    providerLatencyMs: outcome.providerLatencyMs,
-    attempts: outcome.attempts,
-    cacheHit: outcome.cacheHit,
-    coalesced: outcome.coalesced,
-    downgraded,
-    degraded: !!outcome.degradation,
-    ...(outcome.degradation ? { degradation: outcome.degradation } : {}),
-  };
-}
-
 /**
  * Tells the flight this job no longer waits for it, so a flight every job left cancels its call. Best effort:
  * the flight may have ended already, and then there is nothing to leave.
@@ -325,20 +269,4 @@ function budgetExceeded(message: string): ApplicationFailure {
 
 function cacheMiss(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.CacheMiss, message, nonRetryable: true });
-}
-
-function recordOutcome(
-  outcome: 'completed' | 'failed' | 'cancelled',
-  providerId: string | undefined,
-  cost: number | null,
-  cacheHit: boolean,
-  degraded: boolean,
-) {
-  upsertSearchAttributes([
-    { key: attributes.STATUS, value: outcome },
-    ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),
-    ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
-    { key: attributes.CACHE_HIT, value: cacheHit },
-    { key: attributes.DEGRADED, value: degraded },
-  ]);
 }

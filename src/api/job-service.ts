@@ -7,7 +7,6 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChatRequest } from '../../workflows/chat-types';
 import type { Logger } from 'pino';
@@ -18,14 +17,21 @@ import { jobsTaskQueue, statusQuery, type AiJobInput, type AiJobResult } from '.
 import { UnknownModelError, type Config } from '../config';
 import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
 import { UnpricedModelError } from './unpriced-model-error';
-import { failureHttpOf, tenantFailureMessage } from './failure-status';
-import { tenantAttempts, tenantProgress, tenantResult } from './tenant-failure';
+import { failureHttpOf } from './failure-status';
+import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
 import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
 import { guardStore } from '../stores/store-unavailable';
 import type { ResponseCacheStore } from '../stores/types';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
-import { jobStateOf, type CancellingView, type JobState, type JobView } from './job-view';
+import {
+  CLOSED_JOB_ERRORS,
+  isStringRecord,
+  jobStateOf,
+  type CancellingView,
+  type JobState,
+  type JobView,
+} from './job-view';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
@@ -73,7 +79,8 @@ export class JobService {
       return planJob(this.config, tenantId, request, cachePolicy);
     } catch (err) {
       if (err instanceof UnknownModelError) throw new HttpError(400, 'unknown_model', err.message, { param: 'model' });
-      if (err instanceof UnpricedModelError) throw new HttpError(400, 'unpriced_model', err.message, { param: 'model' });
+      if (err instanceof UnpricedModelError)
+        throw new HttpError(400, 'unpriced_model', err.message, { param: 'model' });
       throw err;
     }
   }
@@ -230,7 +237,7 @@ export class JobService {
         );
       }
       if (err instanceof WorkflowFailedError) {
-        const failure = failureOf(err);
+        const failure = jobFailureOf(err);
         this.logger?.warn({ jobId, tenantId, failureType: failure.type, detail: failure.detail }, 'job failed');
         const mapped = failureHttpOf(failure.type);
         throw new HttpError(mapped.status, mapped.code, failure.message, {
@@ -309,7 +316,7 @@ export class JobService {
         try {
           await handle.result();
         } catch (err) {
-          const failure = failureOf(err);
+          const failure = jobFailureOf(err);
           this.logger?.warn(
             { jobId: handle.workflowId, failureType: failure.type, detail: failure.detail },
             'failed job read',
@@ -318,15 +325,8 @@ export class JobService {
           view.error = { code, type: failure.type, message: failure.message, attempts: failure.attempts };
         }
         break;
-      case 'cancelled':
-        view.error = { code: 'job_cancelled', type: 'CANCELLED', message: 'The job was cancelled.' };
-        break;
-      case 'terminated':
-        view.error = { code: 'job_terminated', type: 'TERMINATED', message: 'The job was terminated by an operator.' };
-        break;
-      case 'timed_out':
-        view.error = { code: 'job_timed_out', type: 'TIMED_OUT', message: 'The job exceeded its time limit.' };
-        break;
+      default:
+        view.error = CLOSED_JOB_ERRORS[view.status];
     }
     return view;
   }
@@ -334,27 +334,4 @@ export class JobService {
 
 function jobNotFound(jobId: string): HttpError {
   return new HttpError(404, 'job_not_found', `No job ${jobId}.`);
-}
-
-/**
- * A job's failure: `message` and `attempts` as the tenant sees them (provider text replaced by the fixed
- * text of its type), `detail` the original text with every attempt, for the logs only.
- */
-function failureOf(err: unknown): { type: string; message: string; attempts?: unknown; detail: unknown } {
-  const cause = err instanceof WorkflowFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const type = cause.type ?? 'UNKNOWN';
-    return {
-      type,
-      message: tenantFailureMessage(type, cause.message),
-      attempts: tenantAttempts(cause.details?.[0]),
-      detail: { message: cause.message, attempts: cause.details?.[0] },
-    };
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { type: 'UNKNOWN', message: tenantFailureMessage('UNKNOWN', message), detail: { message } };
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 }

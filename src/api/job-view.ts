@@ -40,3 +40,15 @@ export function jobStateOf(temporalStatus: string): JobState {
  * aborted may already read as failed) would contradict it.
  */
 export type CancellingView = Omit<JobView, 'status' | 'progress'> & { status: 'cancelling' };
+
+/** What a job that ended without an answer or a failure of its own shows as its error. */
+export const CLOSED_JOB_ERRORS: Record<'cancelled' | 'terminated' | 'timed_out', NonNullable<JobView['error']>> = {
+  cancelled: { code: 'job_cancelled', type: 'CANCELLED', message: 'The job was cancelled.' },
+  terminated: { code: 'job_terminated', type: 'TERMINATED', message: 'The job was terminated by an operator.' },
+  timed_out: { code: 'job_timed_out', type: 'TIMED_OUT', message: 'The job exceeded its time limit.' },
+};
+
+/** True for a memo entry that is what the API stores there: a record of strings. */
+export function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+}

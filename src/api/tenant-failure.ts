@@ -1,4 +1,6 @@
 import type { AiJobResult, AttemptRecord, JobStatus } from '../../workflows/shared';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { tenantFailureMessage } from './failure-status';
 
 /**
@@ -43,4 +45,23 @@ function isAttempt(value: unknown): value is AttemptRecord {
   if (typeof value !== 'object' || value === null) return false;
   const { outcome, message } = value as Partial<Record<keyof AttemptRecord, unknown>>;
   return typeof outcome === 'string' && (message === undefined || typeof message === 'string');
+}
+
+/**
+ * A job's failure: `message` and `attempts` as the tenant sees them (provider text replaced by the fixed
+ * text of its type), `detail` the original text with every attempt, for the logs only.
+ */
+export function jobFailureOf(err: unknown): { type: string; message: string; attempts?: unknown; detail: unknown } {
+  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const type = cause.type ?? 'UNKNOWN';
+    return {
+      type,
+      message: tenantFailureMessage(type, cause.message),
+      attempts: tenantAttempts(cause.details?.[0]),
+      detail: { message: cause.message, attempts: cause.details?.[0] },
+    };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { type: 'UNKNOWN', message: tenantFailureMessage('UNKNOWN', message), detail: { message } };
 }

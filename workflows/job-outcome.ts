@@ -1,0 +1,74 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import * as attributes from './search-attributes';
+import type { AiJobInput, AiJobResult, CachedResponse, Degradation, JobStatus } from './shared';
+
+/** How a job's answer came about, before it becomes the job's result. */
+export interface Outcome {
+  response: CachedResponse;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  /** What this job commits to the ledger itself. */
+  chargedUsd: number | null;
+  /** What the job reports as its cost; differs from `chargedUsd` when its flight charged the call. */
+  costUsd: number | null;
+  providerLatencyMs: number;
+  attempts: AiJobResult['attempts'];
+  cacheHit: boolean;
+  coalesced: boolean;
+  degradation?: Degradation;
+}
+
+/** A cached answer; when `jobId`'s own flight paid for it, reported as that job's call (already charged). */
+export function fromCache(response: CachedResponse, jobId?: string): Outcome {
+  const own = jobId !== undefined && response.paidBy?.jobId === jobId;
+  return {
+    response,
+    usage: response.completion.usage,
+    chargedUsd: 0,
+    costUsd: own ? (response.paidBy?.costUsd ?? null) : 0,
+    providerLatencyMs: 0,
+    attempts: [],
+    cacheHit: !own,
+    coalesced: false,
+  };
+}
+
+/** Completes the job with `outcome`: its status, search attributes and result. */
+export function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgraded: boolean): AiJobResult {
+  status.phase = 'completed';
+  status.providerId = outcome.response.providerId;
+  status.model = outcome.response.model;
+  recordOutcome('completed', outcome.response.providerId, outcome.costUsd, outcome.cacheHit, !!outcome.degradation);
+  return {
+    jobId: input.jobId,
+    completion: outcome.response.completion,
+    providerId: outcome.response.providerId,
+    model: outcome.response.model,
+    usage: { inputTokens: outcome.usage.prompt_tokens, outputTokens: outcome.usage.completion_tokens },
+    costUsd: outcome.costUsd,
+    latencyMs: Math.max(0, Date.now() - Date.parse(input.acceptedAt)),
+    providerLatencyMs: outcome.providerLatencyMs,
+    attempts: outcome.attempts,
+    cacheHit: outcome.cacheHit,
+    coalesced: outcome.coalesced,
+    downgraded,
+    degraded: !!outcome.degradation,
+    ...(outcome.degradation ? { degradation: outcome.degradation } : {}),
+  };
+}
+
+/** The job's outcome in its search attributes, for the Temporal UI and visibility queries. */
+export function recordOutcome(
+  outcome: 'completed' | 'failed' | 'cancelled',
+  providerId: string | undefined,
+  cost: number | null,
+  cacheHit: boolean,
+  degraded: boolean,
+) {
+  upsertSearchAttributes([
+    { key: attributes.STATUS, value: outcome },
+    ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),
+    ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
+    { key: attributes.CACHE_HIT, value: cacheHit },
+    { key: attributes.DEGRADED, value: degraded },
+  ]);
+}
