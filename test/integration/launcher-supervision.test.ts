@@ -59,15 +59,21 @@ async function paidCalls(): Promise<number> {
 const JOBS = 200;
 
 async function submitJobs(count: number, label: string): Promise<string[]> {
-  const responses = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      api(apiUrl(), 'POST', '/v1/jobs', {
-        key: KEY,
-        // Distinct prompts: every job is its own provider call (no cache hit, no coalescing).
-        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${label} job ${i}` }] },
-      }),
-    ),
-  );
+  const responses: JsonResponse[] = [];
+  // In batches, as a client with a connection pool would send them: all are in flight together at the mock,
+  // since each call takes a while there.
+  for (let start = 0; start < count; start += 25) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(25, count - start) }, (_, j) =>
+        api(apiUrl(), 'POST', '/v1/jobs', {
+          key: KEY,
+          // Distinct prompts: every job is its own provider call (no cache hit, no coalescing).
+          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${label} job ${start + j}` }] },
+        }),
+      ),
+    );
+    responses.push(...batch);
+  }
   for (const response of responses) expect(response.status).toBe(202);
   return responses.map((response) => response.body.id as string);
 }
