@@ -7,7 +7,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '*.js', '*.mjs', '*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,7 +29,7 @@ export default tseslint.config(
           paths: [...ioLibraries, ...nodeBuiltins].map((name) => ({ name, message: 'Workflows must be deterministic: do I/O in activities/.' })),
           patterns: [
             { group: ['node:*'], message: 'Workflows must not import Node built-ins.' },
-            { group: ['../src/*', '../activities/*', '!../activities/**/types'], message: 'Workflows import only their own files, the workflow API and types.', allowTypeImports: true },
+            { group: ['../src/*', '!../src/contract', '../activities/*'], message: 'Workflows import only their own files, the workflow API and the contract (src/contract).', allowTypeImports: true },
           ],
         },
       ],

@@ -1,10 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { FailureType } from '../workflows/failure-types';
-import { providerFlight } from '../workflows/provider-flight';
-import { MODEL, TENANT } from '../workflows/search-attributes';
-import { flightWorkflowId, joinFlightSignal, type FlightInput, type FlightResult } from '../workflows/shared';
+import { FailureType } from '../src/contract/failure-types';
+import { MODEL, TENANT } from '../src/contract/search-attributes';
+import {
+  flightWorkflowId,
+  JOIN_FLIGHT_SIGNAL,
+  PROVIDER_FLIGHT_WORKFLOW,
+  type FlightInput,
+  type ProviderFlightWorkflow,
+  type FlightResult,
+} from '../src/contract/flight';
 
 export interface AwaitFlightDeps {
   client: Client;
@@ -30,21 +36,24 @@ export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Pr
       const own = await ownFinishedFlight(deps.client, input);
       if (own) return own;
     }
-    const handle = await deps.client.workflow.signalWithStart(providerFlight, {
-      workflowId: flightWorkflowId(input.cache.key),
-      taskQueue: deps.jobsTaskQueue,
-      args: [input],
-      signal: joinFlightSignal,
-      signalArgs: [input.leaderJobId],
-      // A finished flight's answer is in the cache; a new flight with the same key finds it there.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      staticSummary: `shared call for ${input.leaderJobId}`,
-      // Operators find a tenant's flights beside its jobs in the Temporal UI.
-      typedSearchAttributes: [
-        { key: TENANT, value: input.tenantId },
-        { key: MODEL, value: input.request.model },
-      ],
-    });
+    const handle = await deps.client.workflow.signalWithStart<ProviderFlightWorkflow, [jobId: string]>(
+      PROVIDER_FLIGHT_WORKFLOW,
+      {
+        workflowId: flightWorkflowId(input.cache.key),
+        taskQueue: deps.jobsTaskQueue,
+        args: [input],
+        signal: JOIN_FLIGHT_SIGNAL,
+        signalArgs: [input.leaderJobId],
+        // A finished flight's answer is in the cache; a new flight with the same key finds it there.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        staticSummary: `shared call for ${input.leaderJobId}`,
+        // Operators find a tenant's flights beside its jobs in the Temporal UI.
+        typedSearchAttributes: [
+          { key: TENANT, value: input.tenantId },
+          { key: MODEL, value: input.request.model },
+        ],
+      },
+    );
     return await deps.client.connection.withAbortSignal(context.cancellationSignal, () => handle.result());
   } catch (err) {
     if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
@@ -63,7 +72,7 @@ export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Pr
 
 /** The result of the latest flight for the job's key when it finished and this job started it; otherwise null. */
 async function ownFinishedFlight(client: Client, input: FlightInput): Promise<FlightResult | null> {
-  const handle = client.workflow.getHandle<typeof providerFlight>(flightWorkflowId(input.cache.key));
+  const handle = client.workflow.getHandle<ProviderFlightWorkflow>(flightWorkflowId(input.cache.key));
   try {
     if ((await handle.describe()).status.name !== 'COMPLETED') return null;
     const result = await handle.result();

@@ -1,6 +1,6 @@
 import type { Info } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { ProviderCallResult } from '../workflows/shared';
+import type { ProviderCallResult } from '../src/contract/provider-call';
 import type { ResponseCacheStore } from '../src/stores/types';
 
 /**

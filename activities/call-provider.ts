@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { FailureType } from '../workflows/failure-types';
-import type { ProviderCallInput, ProviderCallResult } from '../workflows/shared';
+import { FailureType } from '../src/contract/failure-types';
+import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
 import { toApplicationFailure } from './failures';
 import { KeyPoolBusyError, type KeyLease, type KeyPool, type KeyPools } from './key-pool';
 import { keyFailure, keyPoolBusyFailure } from './key-pool-failures';
@@ -9,7 +9,7 @@ import type { ProviderClients } from './provider-clients';
 import { ProviderError } from './providers/provider-error';
 import { requestToSend } from './stored-request';
 import { CallJournal } from './call-journal';
-import type { ChatRequest } from '../workflows/chat-types';
+import type { ChatRequest } from '../src/contract/chat';
 import type { ResponseCacheStore } from '../src/stores/types';
 
 /** Long calls heartbeat so a crashed worker's call is noticed within the heartbeat timeout. */

@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CircuitStore } from '../src/stores/circuit-store';
 import { guardStore } from '../src/stores/store-unavailable';
-import { FailureType } from '../workflows/failure-types';
-import type { ProviderCallInput, ProviderCallResult } from '../workflows/shared';
+import { FailureType } from '../src/contract/failure-types';
+import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
 
 /** Failures that say the provider is unhealthy; the caller's own errors and rate limits do not count. */
 const UNHEALTHY: readonly string[] = [

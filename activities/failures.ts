@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../workflows/failure-types';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../src/contract/failure-types';
 import type { ProviderError } from './providers/provider-error';
 
 /** What a failure carries across Temporal besides its type and message. */

@@ -1,21 +1,31 @@
-import type { FlightInput, ProviderCallInput } from '../workflows/shared';
+import type { JobActivities, ProviderActivities, StoreSteps } from '../src/contract/activities';
 import { awaitFlight, type AwaitFlightDeps } from './await-flight';
 import { callProvider, type CallProviderDeps } from './call-provider';
 import { createCircuitSteps, guardedCall, type CircuitDeps } from './circuit-guard';
 import { createStoreSteps, type StoreStepDeps } from './store-steps';
 
-export type ActivityDeps = CallProviderDeps & StoreStepDeps & AwaitFlightDeps & CircuitDeps;
+/** What the jobs queue's activities need: the stores, and the client that starts flights. */
+export type JobActivityDeps = StoreStepDeps & AwaitFlightDeps & Pick<CircuitDeps, 'circuits' | 'circuitModels'>;
+
+/** What a provider queue's activities need: the provider clients, key pools, journal and circuits. */
+export type ProviderActivityDeps = CallProviderDeps & CircuitDeps;
 
 /**
- * Builds the activities over their dependencies, so each worker process shares one set of provider
- * clients, stores and logger. Workflows proxy the returned object by type only.
+ * The jobs worker's activities: the store steps its workflows run as local activities, and the wait on a
+ * coalescing flight. Built once per process over shared stores.
  */
-export function createActivities(deps: ActivityDeps) {
+export function createJobActivities(deps: JobActivityDeps): StoreSteps & JobActivities {
   return {
-    callProvider: (input: ProviderCallInput) => guardedCall(deps, input, (call) => callProvider(deps, call)),
-    awaitFlight: (input: FlightInput) => awaitFlight(deps, input),
+    awaitFlight: (input) => awaitFlight(deps, input),
     ...createStoreSteps(deps),
     ...createCircuitSteps(deps),
+  };
+}
+
+/** A provider worker's activity: the call itself, behind the target's circuit. */
+export function createProviderActivities(deps: ProviderActivityDeps): ProviderActivities {
+  return {
+    callProvider: (input) => guardedCall(deps, input, (call) => callProvider(deps, call)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { KEY_POOL_BUSY } from '../workflows/failure-types';
+import { KEY_POOL_BUSY } from '../src/contract/failure-types';
 import type { FailureDetails } from './failures';
 import type { KeyPoolBusyError, PoolOutlook } from './key-pool';
 import type { ProviderError } from './providers/provider-error';

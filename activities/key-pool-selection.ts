@@ -4,7 +4,7 @@
  */
 
 import type { KeyStatus } from '../src/stores/key-state-types';
-import type { ChatMessage, ChatRequest } from '../workflows/chat-types';
+import type { ChatMessage, ChatRequest } from '../src/contract/chat';
 
 /** Where a key stands at a given moment. */
 export type KeyStanding =

@@ -1,7 +1,7 @@
 import type { ProviderKeyConfig } from '../src/config/schema';
 import type { KeyStateStore, KeyStatus, KeyTake, TokenCharge } from '../src/stores/key-state-types';
-import type { ChatRequest } from '../workflows/chat-types';
-import { FailureType } from '../workflows/failure-types';
+import type { ChatRequest } from '../src/contract/chat';
+import { FailureType } from '../src/contract/failure-types';
 import {
   estimateCallTokens,
   nextUtcMidnight,

@@ -1,6 +1,6 @@
 import type { ProviderConfig, ProviderKeyConfig } from '../src/config/schema';
 import { ownEntry } from '../src/config/own-entry';
-import { FailureType } from '../workflows/failure-types';
+import { FailureType } from '../src/contract/failure-types';
 import { ProviderError } from './providers/provider-error';
 import { createProviderAdapter } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';

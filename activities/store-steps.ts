@@ -1,15 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ReservationClosedError } from '../src/stores/reservation-closed-error';
-import type {
-  BudgetLedger,
-  CacheLookup,
-  CommitOutcome,
-  ReserveOutcome,
-  ResponseCacheStore,
-  SpendCaps,
-} from '../src/stores/types';
-import { RESERVATION_CLOSED } from '../workflows/failure-types';
-import type { CachedResponse } from '../workflows/shared';
+import type { ChargeBudgetInput, CommitBudgetInput, ReserveBudgetInput, StoreSteps } from '../src/contract/activities';
+import type { BudgetLedger, ResponseCacheStore } from '../src/stores/types';
+import { RESERVATION_CLOSED } from '../src/contract/failure-types';
+import type { CachedResponse } from '../src/contract/job';
 
 /** The part of a pino logger the store steps use. */
 export interface StoreStepLogger {
@@ -22,55 +16,17 @@ export interface StoreStepDeps {
   logger: StoreStepLogger;
 }
 
-export interface LookupCacheInput {
-  key: string;
-}
-
-export interface StoreCacheInput {
-  key: string;
-  value: CachedResponse;
-  ttlSeconds: number;
-  staleSeconds: number;
-}
-
-export interface ReserveBudgetInput {
-  /** The job id, or a derived id for a second reservation of the same job (downgrade). */
-  reservationId: string;
-  tenantId: string;
-  amountUsd: number;
-  caps: SpendCaps;
-  /** Workflow time, so a retried reservation falls in the same day as the first try. */
-  now: number;
-}
-
-export interface CommitBudgetInput {
-  reservationId: string;
-  actualUsd: number;
-  /** For the overshoot warning; absent in the input of workflows started before it was sent. */
-  tenantId?: string;
-}
-
-export interface ChargeBudgetInput {
-  /** One per paid call, e.g. the flight's run. */
-  chargeId: string;
-  tenantId: string;
-  amountUsd: number;
-  /** Workflow time, so a retried charge falls in the same day as the first try. */
-  now: number;
-}
-
 /** Cache and budget operations of the job workflow; each is idempotent, so Temporal may retry it freely. */
-export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
+export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps): Omit<StoreSteps, 'admitCircuit'> {
   return {
     /** The cached response, fresh or stale; null on a miss. */
-    lookupCache: ({ key }: LookupCacheInput): Promise<CacheLookup<CachedResponse> | null> => cache.get(key),
-    storeCache: ({ key, value, ttlSeconds, staleSeconds }: StoreCacheInput): Promise<void> =>
-      cache.set(key, value, ttlSeconds, staleSeconds),
+    lookupCache: ({ key }) => cache.get(key),
+    storeCache: ({ key, value, ttlSeconds, staleSeconds }) => cache.set(key, value, ttlSeconds, staleSeconds),
     /**
      * Reserves the job's estimate. A reservation id that is already committed or released fails for good
      * (non-retryable): no retry can reopen it, and answering `ok` would let the job run without charging it.
      */
-    async reserveBudget(input: ReserveBudgetInput): Promise<ReserveOutcome> {
+    async reserveBudget(input: ReserveBudgetInput) {
       try {
         return await ledger.reserve({
           jobId: input.reservationId,
@@ -94,7 +50,7 @@ export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
      * logged as a warning: the reservation was meant to bound it, so an overshoot means a request reached a
      * provider without the limit its estimate assumed, or a price or estimate is wrong.
      */
-    async commitBudget({ reservationId, actualUsd, tenantId }: CommitBudgetInput): Promise<CommitOutcome> {
+    async commitBudget({ reservationId, actualUsd, tenantId }: CommitBudgetInput) {
       const outcome = await ledger.commit(reservationId, actualUsd);
       if (outcome.overshootUsd > 0) {
         logger.warn(
@@ -104,7 +60,7 @@ export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps) {
       }
       return outcome;
     },
-    releaseBudget: ({ reservationId }: { reservationId: string }): Promise<void> => ledger.release(reservationId),
+    releaseBudget: ({ reservationId }) => ledger.release(reservationId),
     /**
      * Books a cost already incurred (a flight's call): a reservation without caps, committed at once, in one
      * step. Idempotent: a workflow replayed after a crash runs it again, and finding the charge already

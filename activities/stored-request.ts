@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ChatRequest } from '../workflows/chat-types';
-import { FailureType } from '../workflows/failure-types';
-import type { RequestRef } from '../workflows/shared';
+import type { ChatRequest } from '../src/contract/chat';
+import { FailureType } from '../src/contract/failure-types';
+import type { RequestRef } from '../src/contract/job';
 import type { ResponseCacheStore } from '../src/stores/types';
 
 /**

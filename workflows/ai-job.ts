@@ -9,27 +9,20 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from './activity-types';
+import type { JobActivities } from '../src/contract/activities';
 import { callChain } from './call-chain';
 import { costOf } from './cost';
-import { FailureType } from './failure-types';
+import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
-import {
-  flightWorkflowId,
-  leaveFlightSignal,
-  statusQuery,
-  type AiJobInput,
-  type AiJobResult,
-  type CachedResponse,
-  type JobStatus,
-  type JobTarget,
-} from './shared';
+import { flightWorkflowId } from '../src/contract/flight';
+import { leaveFlightSignal, statusQuery } from './messages';
+import type { AiJobInput, AiJobResult, CachedResponse, JobStatus, JobTarget } from '../src/contract/job';
 
 /** Waiting on a shared flight: long, but the heartbeat notices a dead worker within seconds. */
-const flights = proxyActivities<Activities>({
+const flights = proxyActivities<JobActivities>({
   startToCloseTimeout: '15m',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '5s', nonRetryableErrorTypes: Object.values(FailureType) },

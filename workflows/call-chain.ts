@@ -9,12 +9,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { Activities } from './activity-types';
+import type { ProviderActivities } from '../src/contract/activities';
 import { storeSteps } from './local-activities';
-import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from './failure-types';
+import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from '../src/contract/failure-types';
 import { Patch } from './patches';
-import type { AttemptRecord, JobTarget, ProviderCallResult, RequestRef } from './shared';
-import type { ChatRequest } from './chat-types';
+import type { AttemptRecord, JobTarget, RequestRef } from '../src/contract/job';
+import type { ProviderCallResult } from '../src/contract/provider-call';
+import type { ChatRequest } from '../src/contract/chat';
 
 /**
  * Retries of one target. Non-retryable failure types move straight on; a 429's Retry-After overrides the backoff.
@@ -51,8 +52,8 @@ const HEARTBEAT_TIMEOUT = '10s';
  */
 const MAX_HISTORY_EVENTS_FOR_WAITS = 8_000;
 
-function providerActivities(target: JobTarget): Activities {
-  return proxyActivities<Activities>({
+function providerActivities(target: JobTarget): ProviderActivities {
+  return proxyActivities<ProviderActivities>({
     taskQueue: target.taskQueue,
     // A cancelled call may still have been answered (and paid) before the abort reached it: waiting for the
     // activity's own outcome lets the workflow charge such an answer instead of dropping it.

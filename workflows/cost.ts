@@ -1,5 +1,5 @@
-import type { ChatUsage } from './chat-types';
-import type { ModelPrice } from './shared';
+import type { ChatUsage } from '../src/contract/chat';
+import type { ModelPrice } from '../src/contract/job';
 
 /** Cost of one call in US dollars from its real usage; null when the model has no price. */
 export function costOf(usage: ChatUsage, price: ModelPrice | null): number | null {

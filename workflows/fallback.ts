@@ -1,6 +1,6 @@
-import type { ChatCompletion, ChatRequest } from './chat-types';
-import { FailureType } from './failure-types';
-import type { FallbackPlan } from './shared';
+import type { ChatCompletion, ChatRequest } from '../src/contract/chat';
+import { FailureType } from '../src/contract/failure-types';
+import type { FallbackPlan } from '../src/contract/job';
 
 /**
  * Failures that are the gateway's or the providers' doing: the caller's request may still get a degraded

@@ -1,3 +1,12 @@
 // The one entry the worker bundles: every workflow type is exported from here.
-export { aiJob } from './ai-job';
-export { providerFlight } from './provider-flight';
+import type { PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow } from '../src/contract/flight';
+import type { AI_JOB_WORKFLOW, AiJobWorkflow } from '../src/contract/job';
+import { aiJob } from './ai-job';
+import { providerFlight } from './provider-flight';
+
+export { aiJob, providerFlight };
+
+// The API and the activities start these by the names in the contract; this fails to compile when they drift.
+export type WorkflowsByName = Record<typeof AI_JOB_WORKFLOW, AiJobWorkflow> &
+  Record<typeof PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow>;
+({ aiJob, providerFlight }) satisfies WorkflowsByName;

@@ -1,6 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import * as attributes from './search-attributes';
-import type { AiJobInput, AiJobResult, CachedResponse, Degradation, JobStatus } from './shared';
+import * as attributes from '../src/contract/search-attributes';
+import type { AiJobInput, AiJobResult, CachedResponse, Degradation, JobStatus } from '../src/contract/job';
 
 /** How a job's answer came about, before it becomes the job's result. */
 export interface Outcome {

@@ -1,11 +1,11 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from './activity-types';
+import type { StoreSteps } from '../src/contract/activities';
 
 /**
  * Cache and budget steps: short store operations run as local activities in the workflow's own worker,
  * which spares them a trip through a task queue. Every one of them is idempotent, so retries are safe.
  */
-export const storeSteps = proxyLocalActivities<Activities>({
+export const storeSteps = proxyLocalActivities<StoreSteps>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 20 },
 });
@@ -15,7 +15,7 @@ export const storeSteps = proxyLocalActivities<Activities>({
  * are "charged" or "still trying"; a store outage makes the job wait for the store, never lose the charge
  * or leak the reservation.
  */
-export const settleSteps = proxyLocalActivities<Activities>({
+export const settleSteps = proxyLocalActivities<StoreSteps>({
   startToCloseTimeout: '10s',
   retry: {
     initialInterval: '200ms',

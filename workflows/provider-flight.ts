@@ -3,7 +3,8 @@ import { costOf } from './cost';
 import { callChain, type ChainSuccess } from './call-chain';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
-import { joinFlightSignal, leaveFlightSignal, type FlightInput, type FlightResult } from './shared';
+import { joinFlightSignal, leaveFlightSignal } from './messages';
+import type { FlightInput, FlightResult } from '../src/contract/flight';
 
 /**
  * One provider call shared by every identical request in flight. Its workflow id derives from the cache

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ChatCompletion, ChatRequest, FinishReason } from '../../workflows/chat-types';
+import type { ChatCompletion, ChatRequest, FinishReason } from '../../src/contract/chat';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';

@@ -21,7 +21,7 @@ import {
   APIError as OpenAIAPIError,
   APIUserAbortError as OpenAIUserAbortError,
 } from 'openai';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../src/contract/failure-types';
 import { isRecord, numberField, parseJsonSafely, stringField } from './json-fields';
 import { ProviderError } from './provider-error';
 import { parseProtobufDuration, retryAfterFromHeaders } from './retry-after';

@@ -1,5 +1,5 @@
-import type { ProviderType } from '../../workflows/chat-types';
-import { FailureType } from '../../workflows/failure-types';
+import type { ProviderType } from '../../src/contract/chat';
+import { FailureType } from '../../src/contract/failure-types';
 import { ProviderError } from './provider-error';
 import type { ProviderAdapter, ProviderConnection } from './types';
 

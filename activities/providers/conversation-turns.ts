@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../workflows/chat-types';
+import type { ChatMessage } from '../../src/contract/chat';
 
 /** One turn of a conversation for providers that take the system prompt apart and need strict alternation. */
 export interface ConversationTurn {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type GenerateContentParameters, GoogleGenAI } from '@google/genai';
-import type { ChatCompletion, ChatRequest, FinishReason } from '../../workflows/chat-types';
-import { FailureType } from '../../workflows/failure-types';
+import type { ChatCompletion, ChatRequest, FinishReason } from '../../src/contract/chat';
+import { FailureType } from '../../src/contract/failure-types';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';

@@ -4,7 +4,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { ChatCompletion, ChatMessage, ChatRequest, FinishReason } from '../../workflows/chat-types';
+import type { ChatCompletion, ChatMessage, ChatRequest, FinishReason } from '../../src/contract/chat';
 import { startCallDeadline } from './call-deadline';
 import { malformedResponse, providerFailure } from './classify-error';
 import { connectionProblem, unconfiguredAdapter } from './connection-check';

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../../src/contract/chat';
 
 /**
  * Output limit of a request without `max_tokens` when the connection names none: the default of the

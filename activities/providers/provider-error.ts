@@ -1,4 +1,4 @@
-import type { FailureType } from '../../workflows/failure-types';
+import type { FailureType } from '../../src/contract/failure-types';
 
 /** A classified provider failure, raised by adapters and turned into an `ApplicationFailure` by the activity. */
 export class ProviderError extends Error {

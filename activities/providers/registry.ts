@@ -1,4 +1,4 @@
-import type { ProviderType } from '../../workflows/chat-types';
+import type { ProviderType } from '../../src/contract/chat';
 import { createAnthropicAdapter } from './anthropic-adapter';
 import { createGeminiAdapter } from './gemini-adapter';
 import { createOpenAIAdapter } from './openai-adapter';

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatRequest, ProviderType } from '../../workflows/chat-types';
+import type { ChatCompletion, ChatRequest, ProviderType } from '../../src/contract/chat';
 
 /** How an adapter reaches one provider account. The key is resolved from its alias before this is built. */
 export interface ProviderConnection {

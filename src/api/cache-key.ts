@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../contract/chat';
 
 /** JSON with object keys sorted, so equal requests hash equally whatever order their fields came in. */
 function canonicalJson(value: unknown): string {

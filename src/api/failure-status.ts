@@ -1,4 +1,4 @@
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../contract/failure-types';
 import { ownEntry } from '../config/own-entry';
 
 /**

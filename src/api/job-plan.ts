@@ -1,5 +1,5 @@
-import type { ChatMessage, ChatRequest } from '../../workflows/chat-types';
-import type { BudgetPlan, CachePlan, CachePlanMode, FallbackPlan, JobTarget } from '../../workflows/shared';
+import type { ChatMessage, ChatRequest } from '../contract/chat';
+import type { BudgetPlan, CachePlan, CachePlanMode, FallbackPlan, JobTarget } from '../contract/job';
 import { resolveTargets, type CacheMode, type Config } from '../config';
 import { ownEntry } from '../config/own-entry';
 import { cacheKeyOf } from './cache-key';

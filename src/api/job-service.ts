@@ -8,12 +8,19 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../contract/chat';
 import type { Logger } from 'pino';
-import { FailureType } from '../../workflows/failure-types';
-import { aiJob } from '../../workflows/ai-job';
-import * as attributes from '../../workflows/search-attributes';
-import { jobsTaskQueue, statusQuery, type AiJobInput, type AiJobResult } from '../../workflows/shared';
+import { FailureType } from '../contract/failure-types';
+import * as attributes from '../contract/search-attributes';
+import { jobsTaskQueue } from '../contract/task-queues';
+import {
+  AI_JOB_WORKFLOW,
+  STATUS_QUERY,
+  type AiJobInput,
+  type AiJobResult,
+  type AiJobWorkflow,
+  type JobStatus,
+} from '../contract/job';
 import { UnknownModelError, type Config } from '../config';
 import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
 import { UnpricedModelError } from './unpriced-model-error';
@@ -52,7 +59,7 @@ export interface SubmittedJob {
   existing: boolean;
   /** The job's state when it was found: `running` for a new job, the earlier job's own state when `existing`. */
   status: JobState;
-  handle: WorkflowHandle<typeof aiJob>;
+  handle: WorkflowHandle<AiJobWorkflow>;
 }
 
 /** A progress query must not hold a GET hostage when no worker is there to answer it. */
@@ -108,7 +115,7 @@ export class JobService {
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
     const start = () =>
-      this.client.workflow.start(aiJob, {
+      this.client.workflow.start<AiJobWorkflow>(AI_JOB_WORKFLOW, {
         workflowId: jobId,
         taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
         args: [workflowInput],
@@ -123,7 +130,7 @@ export class JobService {
         ],
         staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
       });
-    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     let settled: SettledStart;
     try {
       await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, start);
@@ -163,7 +170,7 @@ export class JobService {
 
   /** The job as the API shows it; with `waitSeconds`, first waits up to that long for it to finish. */
   async view(jobId: string, tenantId: string, waitSeconds = 0): Promise<JobView> {
-    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     let description = await this.describeOwned(handle, tenantId);
     if (description.status.name === 'RUNNING' && waitSeconds > 0) {
       try {
@@ -178,7 +185,7 @@ export class JobService {
 
   /** Requests cancellation; the workflow releases what it holds and ends as cancelled. */
   async cancel(jobId: string, tenantId: string): Promise<CancellingView> {
-    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     const description = await this.describeOwned(handle, tenantId);
     if (description.status.name !== 'RUNNING') {
       throw new HttpError(409, 'job_not_running', `Job ${jobId} is already ${jobStateOf(description.status.name)}.`);
@@ -198,7 +205,7 @@ export class JobService {
     tenantId: string,
     beforeStart: (request: ChatRequest, plan: JobPlan) => Promise<void>,
   ): Promise<SubmittedJob> {
-    const handle = this.client.workflow.getHandle<typeof aiJob>(jobId);
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     await this.describeOwned(handle, tenantId);
     const history = await this.control(() => handle.fetchHistory());
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
@@ -265,7 +272,7 @@ export class JobService {
   }
 
   private async describeOwned(
-    handle: WorkflowHandle<typeof aiJob>,
+    handle: WorkflowHandle<AiJobWorkflow>,
     tenantId: string,
   ): Promise<WorkflowExecutionDescription> {
     let description: WorkflowExecutionDescription;
@@ -281,7 +288,7 @@ export class JobService {
   }
 
   private async toView(
-    handle: WorkflowHandle<typeof aiJob>,
+    handle: WorkflowHandle<AiJobWorkflow>,
     description: WorkflowExecutionDescription,
     { progress = true }: { progress?: boolean } = {},
   ): Promise<JobView> {
@@ -302,7 +309,7 @@ export class JobService {
         if (!progress) break;
         try {
           const progress = await this.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
-            handle.query(statusQuery),
+            handle.query<JobStatus>(STATUS_QUERY),
           );
           view.progress = tenantProgress(progress);
         } catch {

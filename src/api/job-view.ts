@@ -1,4 +1,4 @@
-import type { AiJobResult, JobStatus } from '../../workflows/shared';
+import type { AiJobResult, JobStatus } from '../contract/job';
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 

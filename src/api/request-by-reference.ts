@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ChatRequest } from '../../workflows/chat-types';
-import type { RequestRef } from '../../workflows/shared';
+import type { ChatMessage, ChatRequest } from '../contract/chat';
+import type { RequestRef } from '../contract/job';
 import type { ResponseCacheStore } from '../stores/types';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../contract/chat';
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
 

@@ -1,4 +1,4 @@
-import type { AiJobResult, AttemptRecord, JobStatus } from '../../workflows/shared';
+import type { AiJobResult, AttemptRecord, JobStatus } from '../contract/job';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { tenantFailureMessage } from './failure-status';

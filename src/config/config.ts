@@ -1,4 +1,4 @@
-import type { ModelPrice } from '../../workflows/shared';
+import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
 import type { CircuitSettings } from '../stores/circuit-state';
 import type { FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_TASK_QUEUE_PREFIX } from '../../workflows/shared';
+import { DEFAULT_TASK_QUEUE_PREFIX } from '../contract/task-queues';
 import type { Config, ResolvedModel } from './config';
 import { ConfigError } from './config-error';
 import { DEFAULT_CODEC_CORS_ORIGINS } from '../codec/cors-origins';

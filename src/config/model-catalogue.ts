@@ -1,4 +1,4 @@
-import type { ProviderType } from '../../workflows/chat-types';
+import type { ProviderType } from '../contract/chat';
 
 /** A model Switchyard knows the provider and list price of, in US dollars per million tokens. */
 export interface CatalogueModel {

@@ -1,4 +1,5 @@
-import { providerTaskQueue, type JobTarget } from '../../workflows/shared';
+import { providerTaskQueue } from '../contract/task-queues';
+import type { JobTarget } from '../contract/job';
 import type { Config } from './config';
 import { ownEntry } from './own-entry';
 import type { RouteTarget } from './schema';

@@ -1,5 +1,6 @@
-import type { ChatRequest } from '../../workflows/chat-types';
-import type { CachedResponse, ProviderCallResult } from '../../workflows/shared';
+import type { ChatRequest } from '../contract/chat';
+import type { CachedResponse } from '../contract/job';
+import type { ProviderCallResult } from '../contract/provider-call';
 import type { Config } from '../config/config';
 import type { CircuitStore } from './circuit-store';
 import { createBudgetLedger, createCircuitStore, createResponseCache } from './create-stores';

@@ -3,6 +3,9 @@
  * ledger. Each has a SQLite implementation (one file under `.data/`, the default) and a Redis one; both
  * are atomic across processes, so limits hold however many API and worker processes share the store.
  */
+import type { CacheLookup, CommitOutcome, ReserveOutcome, SpendCaps } from '../contract/activities';
+
+export type { CacheLookup, CommitOutcome, ReserveOutcome, SpendCaps };
 
 /** A cached response, as stored. `freshUntil` is when it turns stale; it is kept until `keepUntil`. */
 export interface CacheEntry<T> {
@@ -10,13 +13,6 @@ export interface CacheEntry<T> {
   storedAt: number;
   freshUntil: number;
   keepUntil: number;
-}
-
-/** A lookup result: the entry and whether it is past its fresh time (served only as a degraded fallback). */
-export interface CacheLookup<T> {
-  value: T;
-  storedAt: number;
-  stale: boolean;
 }
 
 export interface ResponseCacheStore<T> {
@@ -28,12 +24,6 @@ export interface ResponseCacheStore<T> {
   /** Rejects when the store cannot be reached (for readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Spending caps of one tenant, in US dollars; an absent cap is unlimited. */
-export interface SpendCaps {
-  dailyUsd?: number;
-  monthlyUsd?: number;
 }
 
 export interface ReserveInput {
@@ -50,17 +40,6 @@ export interface ReserveInput {
   now: number;
 }
 
-export type ReserveOutcome =
-  | { ok: true; reservedUsd: number }
-  | {
-      ok: false;
-      /** Which cap would be exceeded. */
-      period: 'daily' | 'monthly';
-      capUsd: number;
-      /** Committed plus reserved in that period before this request. */
-      usedUsd: number;
-    };
-
 export interface PeriodSpend {
   /** `2026-11-26` or `2026-11`. */
   period: string;
@@ -73,20 +52,6 @@ export interface TenantSpend {
   tenantId: string;
   daily: PeriodSpend;
   monthly: PeriodSpend;
-}
-
-/**
- * What a commit did. The real cost is charged in full even when it passes the reservation (the provider
- * was paid), so `overshootUsd` is how far the estimate fell short: a sign that the reservation did not
- * bound the call, worth a warning.
- */
-export interface CommitOutcome {
-  /** What the reservation held before the commit. */
-  reservedUsd: number;
-  /** What was charged. */
-  committedUsd: number;
-  /** `committedUsd - reservedUsd` when positive, else 0. */
-  overshootUsd: number;
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities, ProviderClients } from '../../activities';
+import { createJobActivities, createProviderActivities, ProviderClients } from '../../activities';
 import { configuredCircuitModels } from '../../activities/circuit-guard';
 import { KeyPools } from '../../activities/key-pool';
 import { CallJournal } from '../../activities/call-journal';
-import { jobsTaskQueue, providerTaskQueue } from '../../workflows/shared';
+import { jobsTaskQueue, providerTaskQueue } from '../contract/task-queues';
 import { assertClientEncrypts, dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config';
 import { openSharedStores, type SharedStores } from '../stores/open-stores';
@@ -51,7 +51,17 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     defaultMaxTokens: config.budgets.defaultMaxTokens,
   });
   const activityLogger = logger.child({ part: 'activities' });
-  const activities = createActivities({
+  const circuitModels = configuredCircuitModels(config.models);
+  const jobActivities = createJobActivities({
+    logger: activityLogger,
+    cache: options.stores.cache,
+    ledger: options.stores.ledger,
+    circuits: options.stores.circuits,
+    circuitModels,
+    client: options.client,
+    jobsTaskQueue: jobsQueue,
+  });
+  const providerActivities = createProviderActivities({
     clients,
     keyPools: new KeyPools(clients, {
       store: options.stores.keyState,
@@ -59,14 +69,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       defaultMaxTokens: config.budgets.defaultMaxTokens,
     }),
     logger: activityLogger,
-    cache: options.stores.cache,
     requests: options.stores.requests,
     journal: new CallJournal(options.stores.calls, activityLogger),
     circuits: options.stores.circuits,
-    circuitModels: configuredCircuitModels(config.models),
-    ledger: options.stores.ledger,
-    client: options.client,
-    jobsTaskQueue: jobsQueue,
+    circuitModels,
   });
 
   const jobsWorker = Worker.create({
@@ -77,7 +83,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities,
+    activities: jobActivities,
     maxConcurrentWorkflowTaskExecutions: 40,
     maxCachedWorkflows: 2_000,
     // Jobs waiting on a shared flight each hold an activity slot while they wait.
@@ -91,7 +97,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       namespace: config.temporal.namespace,
       dataConverter,
       taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, id),
-      activities,
+      activities: providerActivities,
       maxConcurrentActivityTaskExecutions: provider?.maxConcurrentCalls ?? 200,
       ...(options.providerShutdownGraceTime ? { shutdownGraceTime: options.providerShutdownGraceTime } : {}),
       // Enforced by the server for the whole queue, so the rate holds however many workers poll it.

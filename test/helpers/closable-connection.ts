@@ -29,7 +29,9 @@ export function lazyClosable(options: ConnectionOptions): Connection {
     // No call below this one is made: the requester answers every method itself.
     return new InterceptingCall(undefined as never, {
       start(metadata, listener) {
-        setImmediate(() => listener.onReceiveStatus({ code: status.CANCELLED, details: 'connection closed', metadata }));
+        setImmediate(() =>
+          listener.onReceiveStatus({ code: status.CANCELLED, details: 'connection closed', metadata }),
+        );
       },
       sendMessage() {},
       halfClose() {},

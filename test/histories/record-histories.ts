@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { jobsTaskQueue } from '../../workflows/shared';
+import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { startDevServer } from '../helpers/dev-server';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
@@ -56,7 +56,10 @@ async function main(): Promise<void> {
       },
       models: { 'free-model': { provider: 'openai', model: 'free-model', inputUsdPerMTok: 0, outputUsdPerMTok: 0 } },
       routes: {
-        guarded: { targets: ['gpt-4o-mini', 'gemini-2.5-flash'], fallback: { message: 'Busy.', onExhausted: 'degrade' } },
+        guarded: {
+          targets: ['gpt-4o-mini', 'gemini-2.5-flash'],
+          fallback: { message: 'Busy.', onExhausted: 'degrade' },
+        },
         free: { targets: ['free-model'] },
       },
     },
@@ -80,12 +83,7 @@ async function main(): Promise<void> {
   );
   recorded['fallback-next-target'] = await job(harness, acme, chatBody('falls back [[mock:status=400]]', 'guarded'));
   recorded['degraded-message'] = await job(harness, acme, chatBody('degrades [[mock:status=401]]', 'guarded'));
-  recorded['cancelled-mid-call'] = await job(
-    harness,
-    acme,
-    chatBody('slow [[mock:latency=5000]]'),
-    cancelAfter(1_000),
-  );
+  recorded['cancelled-mid-call'] = await job(harness, acme, chatBody('slow [[mock:latency=5000]]'), cancelAfter(1_000));
   recorded['cancelled-in-flight'] = await job(
     harness,
     acme,

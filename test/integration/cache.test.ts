@@ -1,4 +1,4 @@
-import { CACHE_HIT } from '../../workflows/search-attributes';
+import { CACHE_HIT } from '../../src/contract/search-attributes';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';

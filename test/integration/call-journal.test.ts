@@ -38,7 +38,10 @@ test('a worker that dies after the provider answered, before Temporal heard of i
   const answered = () => harness.mock.stats().byStatus['200'] ?? 0;
   const received = () => harness.mock.stats().byEndpoint['openai.chat'] ?? 0;
   try {
-    const submitted = await api(url, 'POST', '/v1/jobs', { key, body: chatBody('answered into the void [[mock:latency=1500]]') });
+    const submitted = await api(url, 'POST', '/v1/jobs', {
+      key,
+      body: chatBody('answered into the void [[mock:latency=1500]]'),
+    });
     expect(submitted.status).toBe(202);
     await until('the provider to receive the call', () => received() === 1);
     // Partition the worker from Temporal while the provider is still working: its answer cannot be reported.

@@ -187,7 +187,10 @@ describe.each(VARIANTS)('with $name stores and workers', ({ name, start }) => {
         const failure = await harness.client.workflow
           .getHandle(job.id)
           .result()
-          .then(() => null, (err: unknown) => err);
+          .then(
+            () => null,
+            (err: unknown) => err,
+          );
         console.log(`failed job ${job.id}:`, failure);
       }
     }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { FAILURE_HTTP } from '../../src/api/failure-status';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../src/contract/failure-types';
 import { freePort } from '../helpers/free-port';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';

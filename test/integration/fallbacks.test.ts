@@ -1,4 +1,4 @@
-import { DEGRADED } from '../../workflows/search-attributes';
+import { DEGRADED } from '../../src/contract/search-attributes';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 

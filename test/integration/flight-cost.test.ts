@@ -1,12 +1,8 @@
 import { costOf } from '../../workflows/cost';
 import { providerFlight } from '../../workflows/provider-flight';
-import {
-  flightWorkflowId,
-  joinFlightSignal,
-  jobsTaskQueue,
-  type FlightInput,
-  type FlightResult,
-} from '../../workflows/shared';
+import { flightWorkflowId, type FlightInput, type FlightResult } from '../../src/contract/flight';
+import { joinFlightSignal } from '../../workflows/messages';
+import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { planJob } from '../../src/api/job-plan';
 import { createResponseCache } from '../../src/stores/create-stores';
 import { parseStoreUrl } from '../../src/stores/store-url';
@@ -139,9 +135,7 @@ test('identical requests of several jobs are charged once in total, to the tenan
   const body = chatBody('one call for three jobs [[mock:latency=1000]]', 'gpt-4o-mini', { temperature: 0 });
   const callsBefore = okCalls();
   const jobs = await Promise.all([0, 1, 2].map(() => api(url, 'POST', '/v1/jobs', { key, body })));
-  const results = await Promise.all(
-    jobs.map((job) => api(url, 'GET', `/v1/jobs/${job.body.id}?wait=30`, { key })),
-  );
+  const results = await Promise.all(jobs.map((job) => api(url, 'GET', `/v1/jobs/${job.body.id}?wait=30`, { key })));
   expect(results.map((r) => r.body.status)).toEqual(['completed', 'completed', 'completed']);
   expect(okCalls() - callsBefore).toBe(1);
   const reported = results.reduce((sum, r) => sum + (r.body.result.costUsd as number), 0);

@@ -1,4 +1,4 @@
-import { jobsTaskQueue } from '../../workflows/shared';
+import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { chatBody, startHarness, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 

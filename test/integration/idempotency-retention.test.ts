@@ -6,7 +6,10 @@ import { api } from '../helpers/http';
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ api: true, config: { tenants: { acme: tenant('acme', { budget: { dailyUsd: 50 } }) } } });
+  harness = await startHarness({
+    api: true,
+    config: { tenants: { acme: tenant('acme', { budget: { dailyUsd: 50 } }) } },
+  });
 });
 afterAll(async () => {
   await harness?.close();

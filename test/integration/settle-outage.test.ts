@@ -33,7 +33,10 @@ test('when the ledger refuses writes for longer than any store retry, a paid cal
   const key = tenantKey('acme');
   const received = () => harness.mock.stats().byEndpoint['openai.chat'] ?? 0;
   const before = received();
-  const submitted = await api(url, 'POST', '/v1/jobs', { key, body: chatBody('paid, then the ledger fails [[mock:latency=1500]]') });
+  const submitted = await api(url, 'POST', '/v1/jobs', {
+    key,
+    body: chatBody('paid, then the ledger fails [[mock:latency=1500]]'),
+  });
   expect(submitted.status).toBe(202);
   const deadline = Date.now() + 15_000;
   while (received() === before) {

@@ -1,5 +1,5 @@
 import { hashApiKey } from '../../src/config';
-import { REPLAY_OF, TENANT } from '../../workflows/search-attributes';
+import { REPLAY_OF, TENANT } from '../../src/contract/search-attributes';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 

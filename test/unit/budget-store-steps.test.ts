@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createStoreSteps } from '../../activities/store-steps';
 import { createBudgetLedger, createResponseCache, type BudgetLedger, type ResponseCacheStore } from '../../src/stores';
-import { RESERVATION_CLOSED } from '../../workflows/failure-types';
-import type { CachedResponse } from '../../workflows/shared';
+import { RESERVATION_CLOSED } from '../../src/contract/failure-types';
+import type { CachedResponse } from '../../src/contract/job';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 

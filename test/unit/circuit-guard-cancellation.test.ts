@@ -6,8 +6,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { guardedCall, type CircuitDeps } from '../../activities/circuit-guard';
 import { createCircuitStore } from '../../src/stores/create-stores';
 import type { CircuitStore } from '../../src/stores/circuit-store';
-import { FailureType } from '../../workflows/failure-types';
-import type { ProviderCallInput, ProviderCallResult } from '../../workflows/shared';
+import { FailureType } from '../../src/contract/failure-types';
+import type { ProviderCallInput, ProviderCallResult } from '../../src/contract/provider-call';
 
 const SETTINGS = {
   failureRatio: 0.5,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/env';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
 
 const REPO = join(__dirname, '../..');
 const read = (file: string) => readFileSync(join(REPO, file), 'utf8');

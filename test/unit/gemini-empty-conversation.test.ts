@@ -1,6 +1,6 @@
 import { createGeminiAdapter } from '../../activities/providers/gemini-adapter';
 import { ProviderError } from '../../activities/providers/provider-error';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../src/contract/failure-types';
 
 // Nothing listens here: the adapter must refuse the request before any call is made.
 const adapter = createGeminiAdapter({ apiKey: 'test-key', baseUrl: 'http://127.0.0.1:9', timeoutMs: 1_000 });

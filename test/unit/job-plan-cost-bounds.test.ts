@@ -5,7 +5,7 @@ import { cacheKeyOf } from '../../src/api/cache-key';
 import { estimateInputTokens, planJob } from '../../src/api/job-plan';
 import { UnpricedModelError } from '../../src/api/unpriced-model-error';
 import { ConfigError, hashApiKey, loadConfig, type Config } from '../../src/config';
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../../src/contract/chat';
 
 // Like the harness's helpers, without loading the Temporal worker into a pure unit test.
 function configFileEnv(contents: Record<string, unknown>): Record<string, string> {

@@ -14,7 +14,7 @@ import { providerKeySchema, providerSchema } from '../../src/config/schema';
 import { seededRandom } from '../../src/mock-provider/prng';
 import { createKeyStateStore } from '../../src/stores/key-state-store';
 import type { KeyStateStore } from '../../src/stores/key-state-types';
-import { FailureType, KEY_POOL_BUSY } from '../../workflows/failure-types';
+import { FailureType, KEY_POOL_BUSY } from '../../src/contract/failure-types';
 
 let store: KeyStateStore;
 let provider: string;

@@ -2,7 +2,7 @@ import { ProviderClients } from '../../activities/provider-clients';
 import { loadConfig } from '../../src/config';
 import { mockProviderEnv } from '../../src/dev/mock-provider-env';
 import { startMockProvider, type MockProviderHandle } from '../../src/mock-provider';
-import type { ChatRequest } from '../../workflows/chat-types';
+import type { ChatRequest } from '../../src/contract/chat';
 
 // The provider adapters against the mock provider over real HTTP: what a provider would answer to a request
 // that carries no output limit, and what the adapters send so that it never does.

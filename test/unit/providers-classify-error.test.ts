@@ -9,7 +9,7 @@ import {
   parseRetryAfterMsHeader,
   retryAfterFromHeaders,
 } from '../../activities/providers/retry-after';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../src/contract/failure-types';
 
 const NOW = Date.UTC(2025, 0, 1, 0, 0, 0);
 

@@ -4,8 +4,8 @@ import { toChatCompletion, toOpenAIRequest } from '../../activities/providers/op
 import { DEFAULT_OUTPUT_TOKENS } from '../../activities/providers/output-limit';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
-import type { ChatRequest } from '../../workflows/chat-types';
-import { FailureType } from '../../workflows/failure-types';
+import type { ChatRequest } from '../../src/contract/chat';
+import { FailureType } from '../../src/contract/failure-types';
 
 function expectProviderError(fn: () => unknown, type: FailureType): void {
   let thrown: unknown;

@@ -6,8 +6,8 @@ import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ProviderAdapter } from '../../activities/providers/types';
 import { type MockProviderHandle, startMockProvider } from '../../src/mock-provider';
-import type { ChatRequest, ProviderType } from '../../workflows/chat-types';
-import { FailureType } from '../../workflows/failure-types';
+import type { ChatRequest, ProviderType } from '../../src/contract/chat';
+import { FailureType } from '../../src/contract/failure-types';
 
 interface ProviderCase {
   type: ProviderType;

@@ -9,8 +9,8 @@ import { tenantAttempts, tenantResult } from '../../src/api/tenant-failure';
 import { validate } from '../../src/api/validate';
 import { createApiMetrics } from '../../src/telemetry/api-metrics';
 import { modelLabel } from '../../src/telemetry/model-label';
-import { FailureType } from '../../workflows/failure-types';
-import type { AiJobResult } from '../../workflows/shared';
+import { FailureType } from '../../src/contract/failure-types';
+import type { AiJobResult } from '../../src/contract/job';
 
 const INHERITED_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 

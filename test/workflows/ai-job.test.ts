@@ -2,9 +2,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { planJob } from '../../src/api/job-plan';
 import { aiJob } from '../../workflows/ai-job';
-import { FailureType } from '../../workflows/failure-types';
-import * as attributes from '../../workflows/search-attributes';
-import { jobsTaskQueue, statusQuery, type AiJobInput } from '../../workflows/shared';
+import { FailureType } from '../../src/contract/failure-types';
+import * as attributes from '../../src/contract/search-attributes';
+import { jobsTaskQueue } from '../../src/contract/task-queues';
+import { statusQuery } from '../../workflows/messages';
+import type { AiJobInput } from '../../src/contract/job';
 import { startHarness, type Harness } from '../helpers/harness';
 
 let harness: Harness;

@@ -1,5 +1,5 @@
 import { Worker } from '@temporalio/worker';
-import { jobsTaskQueue } from '../../workflows/shared';
+import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { chatBody, startHarness, tenant, tenantKey, workflowBundle, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 

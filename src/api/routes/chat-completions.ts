@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import type { CachedResponse } from '../../../workflows/shared';
+import type { CachedResponse } from '../../contract/job';
 import type { Config } from '../../config';
 import type { ResponseCacheStore } from '../../stores/types';
 import { tenantOf } from '../auth';

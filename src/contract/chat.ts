@@ -1,7 +1,6 @@
 /**
  * Switchyard's normalised chat request and response: the OpenAI Chat Completions shape, which every
- * provider adapter translates to and from. Kept free of runtime code so workflows, activities and the
- * API can all share it.
+ * provider adapter translates to and from.
  */
 
 /** A text part of a multi-part message. */
@@ -56,4 +55,6 @@ export interface ChatCompletion {
 }
 
 /** The kinds of provider Switchyard speaks to; `openai-compatible` covers vLLM, Ollama, Groq, etc. */
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'openai-compatible'] as const;
+
+export type ProviderType = (typeof PROVIDER_TYPES)[number];

@@ -1,19 +1,18 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChatCompletion, ChatRequest, ChatUsage, ProviderType } from './chat-types';
+/**
+ * The job workflow's contract: what the API starts it with, what it answers, and how it is addressed.
+ * Plain data and names only, so the API, config, stores, activities and workflows all share it.
+ */
+import type { ChatCompletion, ChatRequest, ProviderType } from './chat';
 import type { FailureType } from './failure-types';
 
-/** Default prefix of Switchyard's task queues; deployments sharing a namespace each pick their own. */
-export const DEFAULT_TASK_QUEUE_PREFIX = 'switchyard';
+/** Workflow type of a job; the API starts jobs by this name. */
+export const AI_JOB_WORKFLOW = 'aiJob';
 
-/** Task queue of the job workflows (and, later, their cheap local activities). */
-export function jobsTaskQueue(prefix: string): string {
-  return `${prefix}-jobs`;
-}
+/** The job workflow's signature, for starting and addressing it by name. */
+export type AiJobWorkflow = (input: AiJobInput) => Promise<AiJobResult>;
 
-/** Task queue of one provider's calls; each is rate-limited on its own. */
-export function providerTaskQueue(prefix: string, providerId: string): string {
-  return `${prefix}-provider-${providerId}`;
-}
+/** Name of the query that answers a running job's progress. */
+export const STATUS_QUERY = 'status';
 
 /** Prices in US dollars per million tokens. */
 export interface ModelPrice {
@@ -145,45 +144,6 @@ export interface AiJobResult {
   degradation?: Degradation;
 }
 
-/** Input of the coalescing flight: one provider call shared by every identical request in flight. */
-export interface FlightInput {
-  /** The job that started the flight; it alone is charged for the call. */
-  leaderJobId: string;
-  tenantId: string;
-  request: ChatRequest;
-  /** See `AiJobInput.requestRef`. */
-  requestRef?: RequestRef;
-  targets: JobTarget[];
-  cache: CachePlan;
-}
-
-export interface FlightResult {
-  leaderJobId: string;
-  response: CachedResponse;
-  usage: ChatUsage;
-  costUsd: number | null;
-  providerLatencyMs: number;
-  attempts: AttemptRecord[];
-  /** The flight found the answer in the cache and called no provider. */
-  fromCache: boolean;
-  /**
-   * True when the flight charged its call to the ledger itself (flights since the flight owns its cost);
-   * absent in results of older flights, whose leader job charged the call.
-   */
-  charged?: boolean;
-}
-
-/** A job starts waiting on a flight (sent with the flight's start, idempotent per job id). */
-export const joinFlightSignal = defineSignal<[jobId: string]>('joinFlight');
-
-/** A job stops waiting on a flight (it was cancelled); the last one to leave cancels the flight's call. */
-export const leaveFlightSignal = defineSignal<[jobId: string]>('leaveFlight');
-
-/** Workflow id of the flight for a cache key: identical requests meet there. */
-export function flightWorkflowId(cacheKey: string): string {
-  return `flight-${cacheKey}`;
-}
-
 export type JobPhase = 'queued' | 'calling_provider' | 'completed' | 'failed';
 
 export interface JobStatus {
@@ -191,31 +151,4 @@ export interface JobStatus {
   providerId?: string;
   model?: string;
   attempts: AttemptRecord[];
-}
-
-/** Live progress of a job, answered by the workflow. */
-export const statusQuery = defineQuery<JobStatus>('status');
-
-/** Input of the provider-call activity. */
-export interface ProviderCallInput {
-  jobId: string;
-  providerId: string;
-  providerType: ProviderType;
-  model: string;
-  /** The target's key alias (the pool's first key); the activity chooses the key it uses from the pool. */
-  keyAlias: string;
-  request: ChatRequest;
-  /** See `AiJobInput.requestRef`: when set, the activity calls with the stored request. */
-  requestRef?: RequestRef;
-  /** The target's per-attempt timeout, when tighter than the provider's. */
-  timeoutMs?: number;
-}
-
-export interface ProviderCallResult {
-  completion: ChatCompletion;
-  latencyMs: number;
-  /** Temporal's attempt number of the call that succeeded. */
-  attempt: number;
-  /** The key of the provider's pool the call used. */
-  keyAlias: string;
 }

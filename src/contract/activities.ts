@@ -1,0 +1,116 @@
+/**
+ * The activities as workflows see them. Workflows proxy these interfaces by name; `activities/` implements
+ * them, and each worker registers only the group it runs: store steps and the flight wait on the jobs
+ * queue, provider calls on each provider's queue.
+ */
+import type { FlightInput, FlightResult } from './flight';
+import type { CachedResponse } from './job';
+import type { ProviderCallInput, ProviderCallResult } from './provider-call';
+
+/** A cache lookup: the entry and whether it is past its fresh time (served only as a degraded fallback). */
+export interface CacheLookup<T> {
+  value: T;
+  storedAt: number;
+  stale: boolean;
+}
+
+/** Spending caps of one tenant, in US dollars; an absent cap is unlimited. */
+export interface SpendCaps {
+  dailyUsd?: number;
+  monthlyUsd?: number;
+}
+
+export type ReserveOutcome =
+  | { ok: true; reservedUsd: number }
+  | {
+      ok: false;
+      /** Which cap would be exceeded. */
+      period: 'daily' | 'monthly';
+      capUsd: number;
+      /** Committed plus reserved in that period before this request. */
+      usedUsd: number;
+    };
+
+/**
+ * What a commit did. The real cost is charged in full even when it passes the reservation (the provider
+ * was paid), so `overshootUsd` is how far the estimate fell short: a sign that the reservation did not
+ * bound the call, worth a warning.
+ */
+export interface CommitOutcome {
+  /** What the reservation held before the commit. */
+  reservedUsd: number;
+  /** What was charged. */
+  committedUsd: number;
+  /** `committedUsd - reservedUsd` when positive, else 0. */
+  overshootUsd: number;
+}
+
+export interface LookupCacheInput {
+  key: string;
+}
+
+export interface StoreCacheInput {
+  key: string;
+  value: CachedResponse;
+  ttlSeconds: number;
+  staleSeconds: number;
+}
+
+export interface ReserveBudgetInput {
+  /** The job id, or a derived id for a second reservation of the same job (downgrade). */
+  reservationId: string;
+  tenantId: string;
+  amountUsd: number;
+  caps: SpendCaps;
+  /** Workflow time, so a retried reservation falls in the same day as the first try. */
+  now: number;
+}
+
+export interface CommitBudgetInput {
+  reservationId: string;
+  actualUsd: number;
+  /** For the overshoot warning; absent in the input of workflows started before it was sent. */
+  tenantId?: string;
+}
+
+export interface ReleaseBudgetInput {
+  reservationId: string;
+}
+
+export interface ChargeBudgetInput {
+  /** One per paid call, e.g. the flight's run. */
+  chargeId: string;
+  tenantId: string;
+  amountUsd: number;
+  /** Workflow time, so a retried charge falls in the same day as the first try. */
+  now: number;
+}
+
+export interface AdmitCircuitInput {
+  providerId: string;
+  model: string;
+}
+
+/** Short store operations, run as local activities in the workflow's own worker; each is idempotent. */
+export interface StoreSteps {
+  /** The cached response, fresh or stale; null on a miss. */
+  lookupCache(input: LookupCacheInput): Promise<CacheLookup<CachedResponse> | null>;
+  storeCache(input: StoreCacheInput): Promise<void>;
+  reserveBudget(input: ReserveBudgetInput): Promise<ReserveOutcome>;
+  commitBudget(input: CommitBudgetInput): Promise<CommitOutcome>;
+  releaseBudget(input: ReleaseBudgetInput): Promise<void>;
+  chargeBudget(input: ChargeBudgetInput): Promise<void>;
+  /** False while the target's circuit is open: the chain skips it without spending its attempts. */
+  admitCircuit(input: AdmitCircuitInput): Promise<boolean>;
+}
+
+/** Activities of the jobs queue that are not store steps. */
+export interface JobActivities {
+  /** Joins (or starts) the flight for the job's cache key and waits for its answer. */
+  awaitFlight(input: FlightInput): Promise<FlightResult>;
+}
+
+/** Activities of each provider's rate-limited queue. */
+export interface ProviderActivities {
+  callProvider(input: ProviderCallInput): Promise<ProviderCallResult>;
+}
