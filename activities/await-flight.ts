@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { FailureType } from '../src/contract/failure-types';
+import { asFinalFailure } from '../src/contract/final-failure';
 import { MODEL, TENANT } from '../src/contract/search-attributes';
+import { withHeartbeat } from './heartbeat';
 import {
   flightWorkflowId,
   JOIN_FLIGHT_SIGNAL,
@@ -18,8 +19,6 @@ export interface AwaitFlightDeps {
   jobsTaskQueue: string;
 }
 
-const HEARTBEAT_INTERVAL_MS = 2_000;
-
 /**
  * Joins the flight for the job's cache key — signal-with-start of `joinFlight`, which starts the flight when
  * none is running — and waits for its answer. A retry after a worker crash joins the same flight again (the
@@ -28,46 +27,41 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
  */
 export async function awaitFlight(deps: AwaitFlightDeps, input: FlightInput): Promise<FlightResult> {
   const context = Context.current();
-  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
-    // A retry (the worker died while waiting) first looks for the answer of the flight this job started:
-    // joining anew would start another flight, whose cached answer would not say that this job paid.
-    if (context.info.attempt > 1) {
-      const own = await ownFinishedFlight(deps.client, input);
-      if (own) return own;
-    }
-    const handle = await deps.client.workflow.signalWithStart<ProviderFlightWorkflow, [jobId: string]>(
-      PROVIDER_FLIGHT_WORKFLOW,
-      {
-        workflowId: flightWorkflowId(input.cache.key),
-        taskQueue: deps.jobsTaskQueue,
-        args: [input],
-        signal: JOIN_FLIGHT_SIGNAL,
-        signalArgs: [input.leaderJobId],
-        // A finished flight's answer is in the cache; a new flight with the same key finds it there.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        staticSummary: `shared call for ${input.leaderJobId}`,
-        // Operators find a tenant's flights beside its jobs in the Temporal UI.
-        typedSearchAttributes: [
-          { key: TENANT, value: input.tenantId },
-          { key: MODEL, value: input.request.model },
-        ],
-      },
-    );
-    return await deps.client.connection.withAbortSignal(context.cancellationSignal, () => handle.result());
+    return await withHeartbeat(context, () => joinAndWait(deps, input, context));
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({
-        type: err.cause.type ?? FailureType.ServerError,
-        message: err.cause.message,
-        nonRetryable: true,
-        details: err.cause.details ? [...err.cause.details] : [],
-      });
-    }
+    // The flight's own failure (e.g. every target failed) becomes this activity's, type and attempts included.
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) throw asFinalFailure(err.cause);
     throw err;
-  } finally {
-    clearInterval(heartbeat);
   }
+}
+
+async function joinAndWait(deps: AwaitFlightDeps, input: FlightInput, context: Context): Promise<FlightResult> {
+  // A retry (the worker died while waiting) first looks for the answer of the flight this job started:
+  // joining anew would start another flight, whose cached answer would not say that this job paid.
+  if (context.info.attempt > 1) {
+    const own = await ownFinishedFlight(deps.client, input);
+    if (own) return own;
+  }
+  const handle = await deps.client.workflow.signalWithStart<ProviderFlightWorkflow, [jobId: string]>(
+    PROVIDER_FLIGHT_WORKFLOW,
+    {
+      workflowId: flightWorkflowId(input.cache.key),
+      taskQueue: deps.jobsTaskQueue,
+      args: [input],
+      signal: JOIN_FLIGHT_SIGNAL,
+      signalArgs: [input.leaderJobId],
+      // A finished flight's answer is in the cache; a new flight with the same key finds it there.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `shared call for ${input.leaderJobId}`,
+      // Operators find a tenant's flights beside its jobs in the Temporal UI.
+      typedSearchAttributes: [
+        { key: TENANT, value: input.tenantId },
+        { key: MODEL, value: input.request.model },
+      ],
+    },
+  );
+  return await deps.client.connection.withAbortSignal(context.cancellationSignal, () => handle.result());
 }
 
 /** The result of the latest flight for the job's key when it finished and this job started it; otherwise null. */

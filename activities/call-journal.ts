@@ -1,7 +1,7 @@
 import type { Info } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ProviderCallResult } from '../src/contract/provider-call';
-import type { ResponseCacheStore } from '../src/stores/types';
+import type { ResponseCacheStore } from '../src/stores/cache/contract';
 
 /**
  * How long a provider's answer is kept for the retries of the activity that got it: far longer than any

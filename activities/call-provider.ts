@@ -9,11 +9,9 @@ import type { ProviderClients } from './provider-clients';
 import { ProviderError } from './providers/provider-error';
 import { requestToSend } from './stored-request';
 import { CallJournal } from './call-journal';
+import { withHeartbeat } from './heartbeat';
 import type { ChatRequest } from '../src/contract/chat';
-import type { ResponseCacheStore } from '../src/stores/types';
-
-/** Long calls heartbeat so a crashed worker's call is noticed within the heartbeat timeout. */
-const HEARTBEAT_INTERVAL_MS = 2_000;
+import type { ResponseCacheStore } from '../src/stores/cache/contract';
 
 export interface CallProviderDeps {
   /** Requests too large for workflow history, fetched by reference. */
@@ -26,8 +24,8 @@ export interface CallProviderDeps {
 }
 
 /**
- * Calls one provider with a key chosen from its pool at call time (the input's `keyAlias` is only the
- * pool's first key); logs one line per call with the alias used (never the key itself).
+ * Calls one provider with a key chosen from its pool at call time; logs one line per call with the alias
+ * used (never the key itself). Heartbeats while it waits, so a dead worker's call is retried elsewhere.
  *
  * A 429 cools the key down and an exhausted quota leaves it out, both in the shared store; the failure
  * then says when the retry can find a key (see `keyFailure`). When no key is free before the call, no
@@ -35,6 +33,14 @@ export interface CallProviderDeps {
  */
 export async function callProvider(deps: CallProviderDeps, input: ProviderCallInput): Promise<ProviderCallResult> {
   const context = Context.current();
+  return withHeartbeat(context, () => callWithPooledKey(deps, input, context));
+}
+
+async function callWithPooledKey(
+  deps: CallProviderDeps,
+  input: ProviderCallInput,
+  context: Context,
+): Promise<ProviderCallResult> {
   const attempt = context.info.attempt;
   const logFields: Record<string, unknown> = {
     jobId: input.jobId,
@@ -43,7 +49,6 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
     attempt,
   };
   const started = performance.now();
-  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   let pool: KeyPool | undefined;
   let lease: KeyLease | undefined;
   const callId = CallJournal.idOf(context.info);
@@ -109,8 +114,6 @@ export async function callProvider(deps: CallProviderDeps, input: ProviderCallIn
     }
     deps.logger.error({ ...logFields, status: 'error', latencyMs, err }, 'provider call');
     throw err;
-  } finally {
-    clearInterval(heartbeat);
   }
 }
 

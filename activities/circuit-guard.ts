@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CircuitStore } from '../src/stores/circuit-store';
-import { guardStore } from '../src/stores/store-unavailable';
+import type { CircuitStore } from '../src/stores/circuits/contract';
+import { guardStore } from '../src/stores/shared/store-unavailable';
 import { FailureType } from '../src/contract/failure-types';
 import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
 

@@ -3,7 +3,7 @@
  * it gets, the weighted draw, and how long until the soonest key frees up. No I/O, so it is tested alone.
  */
 
-import type { KeyStatus } from '../src/stores/key-state-types';
+import type { KeyStatus } from '../src/stores/key-state/contract';
 import type { ChatMessage, ChatRequest } from '../src/contract/chat';
 
 /** Where a key stands at a given moment. */
@@ -66,9 +66,9 @@ function textOf(message: ChatMessage): string {
 }
 
 /**
- * Tokens a call may use, for tokens-per-minute limits: input at four characters a token plus a few per
- * message (as the API estimates tenant limits), plus `max_tokens` or `defaultMaxTokens` of output — which
- * is also how OpenAI counts a request against its own limit before answering it.
+ * Tokens a call may use, for a key's tokens-per-minute limits: input at four characters a token plus a few
+ * per message, plus `max_tokens` or `defaultMaxTokens` of output — which is also how OpenAI counts a request
+ * against its own limit before answering it.
  */
 export function estimateCallTokens(request: ChatRequest, defaultMaxTokens: number): number {
   const input = request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m).length / 4) + 4, 0);

@@ -1,5 +1,5 @@
 import type { ProviderKeyConfig } from '../src/config/schema';
-import type { KeyStateStore, KeyStatus, KeyTake, TokenCharge } from '../src/stores/key-state-types';
+import type { KeyStateStore, KeyStatus, KeyTake, TokenCharge } from '../src/stores/key-state/contract';
 import type { ChatRequest } from '../src/contract/chat';
 import { FailureType } from '../src/contract/failure-types';
 import {

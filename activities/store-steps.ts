@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ReservationClosedError } from '../src/stores/reservation-closed-error';
+import { ReservationClosedError } from '../src/stores/ledger/reservation-closed-error';
 import type { ChargeBudgetInput, CommitBudgetInput, ReserveBudgetInput, StoreSteps } from '../src/contract/activities';
-import type { BudgetLedger, ResponseCacheStore } from '../src/stores/types';
+import type { ResponseCacheStore } from '../src/stores/cache/contract';
+import type { BudgetLedger } from '../src/stores/ledger/contract';
 import { RESERVATION_CLOSED } from '../src/contract/failure-types';
 import type { CachedResponse } from '../src/contract/job';
 

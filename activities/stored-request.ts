@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRequest } from '../src/contract/chat';
 import { FailureType } from '../src/contract/failure-types';
 import type { RequestRef } from '../src/contract/job';
-import type { ResponseCacheStore } from '../src/stores/types';
+import type { ResponseCacheStore } from '../src/stores/cache/contract';
 
 /**
  * The request a provider call sends: the workflow's own copy, or — for a request too large for workflow

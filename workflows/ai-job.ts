@@ -18,6 +18,7 @@ import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import { flightWorkflowId } from '../src/contract/flight';
+import { asFinalFailure } from '../src/contract/final-failure';
 import { leaveFlightSignal, statusQuery } from './messages';
 import type { AiJobInput, AiJobResult, CachedResponse, JobStatus, JobTarget } from '../src/contract/job';
 
@@ -84,8 +85,10 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
       throw err;
     }
   } catch (err) {
-    status.phase = 'failed';
-    recordOutcome(isCancellation(err) ? 'cancelled' : 'failed', status.providerId, null, false, false);
+    // Queries are not recorded in history, so what the status query answers may change without a patch.
+    const outcome = isCancellation(err) ? 'cancelled' : 'failed';
+    status.phase = outcome;
+    recordOutcome(outcome, status.providerId, null, false, false);
     throw err;
   }
 }
@@ -154,15 +157,7 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
     } catch (err) {
       if (isCancellation(err) && patched(Patch.FlightLeaveOnCancel)) await leaveFlight(input.cache.key, input.jobId);
       // The flight's own failure (e.g. every target failed) becomes this job's failure, type and attempts included.
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-        const cause = err.cause;
-        throw ApplicationFailure.create({
-          type: cause.type ?? FailureType.ServerError,
-          message: cause.message,
-          nonRetryable: true,
-          details: cause.details ? [...cause.details] : [],
-        });
-      }
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw asFinalFailure(err.cause);
       throw err;
     }
     const leader = flight.leaderJobId === input.jobId && !flight.fromCache;

@@ -134,9 +134,7 @@ export async function callChain(
         const call = await providerActivities(target).callProvider({
           jobId,
           providerId: target.providerId,
-          providerType: target.providerType,
           model: target.model,
-          keyAlias: target.keyAlias,
           request,
           ...(requestRef ? { requestRef } : {}),
           timeoutMs: target.timeoutMs,

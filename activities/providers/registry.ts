@@ -1,15 +1,17 @@
 import type { ProviderType } from '../../src/contract/chat';
-import { createAnthropicAdapter } from './anthropic-adapter';
-import { createGeminiAdapter } from './gemini-adapter';
-import { createOpenAIAdapter } from './openai-adapter';
+import { createAnthropicAdapter } from './anthropic/adapter';
+import { createGeminiAdapter } from './gemini/adapter';
+import { createOpenAIAdapter } from './openai/adapter';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderConnection } from './types';
 
 /**
- * The adapter factory for each provider type, keyed by type so that adding a provider is one entry here
- * and a missing one is a compile error.
+ * The adapter factory for each provider type: the one place a provider is registered. Each provider lives
+ * in its own folder (`openai/`, `anthropic/`, `gemini/`: adapter, wire format, error mapping); keying the
+ * record by `ProviderType` makes a type added to `PROVIDER_TYPES` without an entry here a compile error.
  */
 export const providerAdapterFactories: Readonly<Record<ProviderType, ProviderAdapterFactory>> = {
   openai: (connection) => createOpenAIAdapter('openai', connection),
+  // vLLM, Ollama, Groq and friends speak OpenAI's wire format; the adapter adjusts the few fields they differ on.
   'openai-compatible': (connection) => createOpenAIAdapter('openai-compatible', connection),
   anthropic: createAnthropicAdapter,
   gemini: createGeminiAdapter,

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { storeOptions } from '../config/store-options';
 import { openSharedStores, type SharedStores } from '../stores/open-stores';
 import { createTenantRateLimiter, type TenantRateLimiter } from './rate-limits';
 import type { ReadinessCheck } from './routes/health';
@@ -22,16 +23,8 @@ export function readinessChecks(services: Omit<ApiServices, 'close'>): Record<st
   };
 }
 
-/** Opens the API's stores from the config's store URLs. */
+/** Opens the API's stores from the config's store URLs, all in one place; `close()` closes them all. */
 export async function createApiServices(config: Config): Promise<ApiServices> {
-  const stores = await openSharedStores(config);
-  const limiter = await createTenantRateLimiter(config);
-  return {
-    ...stores,
-    limiter,
-    async close() {
-      await limiter.close();
-      await stores.close();
-    },
-  };
+  const stores = await openSharedStores(storeOptions(config));
+  return { ...stores, limiter: createTenantRateLimiter(config.tenants, stores.counters) };
 }

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { hashApiKey, type Config, type TenantConfig } from '../config';
-import { ownEntry } from '../config/own-entry';
+import { hashApiKey, type Config } from '../config';
 import { HttpError } from './http-error';
 
 /** Reads the bearer key (`Authorization: Bearer …`, as the openai SDK sends it) or `x-api-key`. */
@@ -49,11 +48,4 @@ export function tenantOf(res: Response): string {
   const tenantId: unknown = res.locals.tenantId;
   if (typeof tenantId !== 'string') throw new Error('tenantOf() called on a route without tenantAuth');
   return tenantId;
-}
-
-/** The authenticated caller's tenant settings. */
-export function tenantConfigOf(config: Config, res: Response): TenantConfig {
-  const tenant = ownEntry(config.tenants, tenantOf(res));
-  if (!tenant) throw new Error(`tenant ${tenantOf(res)} vanished from the config`);
-  return tenant;
 }

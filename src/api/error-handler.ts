@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { HttpError } from './http-error';
 import { storeUnavailable } from './store-errors';
 import { isTemporalUnavailable, temporalUnavailable } from './temporal-errors';
-import { isStoreUnavailable } from '../stores/store-unavailable';
+import { isStoreUnavailable } from '../stores/shared/store-unavailable';
 
 /** Marks a router's errors to be rendered in OpenAI's error shape, so OpenAI SDKs parse them. */
 export function openAIErrorFormat(_req: Request, res: Response, next: NextFunction): void {

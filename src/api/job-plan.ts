@@ -3,6 +3,7 @@ import type { BudgetPlan, CachePlan, CachePlanMode, FallbackPlan, JobTarget } fr
 import { resolveTargets, type CacheMode, type Config } from '../config';
 import { ownEntry } from '../config/own-entry';
 import { cacheKeyOf } from './cache-key';
+import { UncacheableRequestError } from './uncacheable-request-error';
 import { UnpricedModelError } from './unpriced-model-error';
 
 /** A request's own cache settings (`"cache": {…}` in the body); naming a mode opts the request in. */
@@ -84,7 +85,8 @@ export function worstCaseUsd(targets: JobTarget[], inputTokens: number, outputTo
 /**
  * Everything the workflow needs decided up front: the request as sent (with its output limit), the chain
  * of targets, how the job uses the cache, and what it may cost. Throws `UnknownModelError` for a model or
- * route that does not exist, and `UnpricedModelError` for an unpriced model a capped tenant cannot use.
+ * route that does not exist, `UnpricedModelError` for an unpriced model a capped tenant cannot use, and
+ * `UncacheableRequestError` for a request a cache-only tenant could only get from a provider.
  */
 export function planJob(
   config: Config,
@@ -103,6 +105,8 @@ export function planJob(
 
   const mode = override.mode ?? tenant.cache.mode;
   const cacheable = request.temperature === 0 || tenant.cache.cacheNonDeterministic || override.mode !== undefined;
+  // Without a cache plan the job would call a provider: for a cache-only tenant, a call it never allows.
+  if (mode === 'only' && !cacheable) throw new UncacheableRequestError();
   const cache: CachePlan | null =
     mode === 'bypass' || !cacheable
       ? null

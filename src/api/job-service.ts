@@ -23,13 +23,14 @@ import {
 } from '../contract/job';
 import { UnknownModelError, type Config } from '../config';
 import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
+import { UncacheableRequestError } from './uncacheable-request-error';
 import { UnpricedModelError } from './unpriced-model-error';
 import { failureHttpOf } from './failure-status';
 import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
 import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
-import { guardStore } from '../stores/store-unavailable';
-import type { ResponseCacheStore } from '../stores/types';
+import { guardStore } from '../stores/shared/store-unavailable';
+import type { ResponseCacheStore } from '../stores/cache/contract';
 import { idempotentJobId, newJobId, requestHash } from './job-ids';
 import {
   CLOSED_JOB_ERRORS,
@@ -51,6 +52,14 @@ export interface SubmitJobInput {
   metadata?: Record<string, string>;
   idempotencyKey?: string;
   replayOf?: string;
+}
+
+/** A submission's Idempotency-Key and what it asks, to find the job an earlier one with the key started. */
+export interface IdempotentLookup {
+  tenantId: string;
+  idempotencyKey: string;
+  request: ChatRequest;
+  metadata?: Record<string, string>;
 }
 
 export interface SubmittedJob {
@@ -78,8 +87,9 @@ export class JobService {
   ) {}
 
   /**
-   * Decides the job's chain, cache use and budget; a 400 for an unknown model or route, and for an unpriced
-   * model when the tenant has a spending cap and no worst-case price is configured.
+   * Decides the job's chain, cache use and budget; a 400 for an unknown model or route, for an unpriced
+   * model when the tenant has a spending cap and no worst-case price is configured, and for a request that a
+   * cache-only tenant could get only from a provider.
    */
   plan(tenantId: string, request: ChatRequest, cachePolicy?: RequestCachePolicy): JobPlan {
     try {
@@ -88,13 +98,36 @@ export class JobService {
       if (err instanceof UnknownModelError) throw new HttpError(400, 'unknown_model', err.message, { param: 'model' });
       if (err instanceof UnpricedModelError)
         throw new HttpError(400, 'unpriced_model', err.message, { param: 'model' });
+      if (err instanceof UncacheableRequestError) {
+        throw new HttpError(400, 'request_not_cacheable', err.message, { param: 'temperature' });
+      }
       throw err;
     }
   }
 
+  /**
+   * The job an earlier submit with this Idempotency-Key started, or null when the key is new. Asked before the
+   * rate limit is counted, so that a client retrying a request that was accepted gets its job back without
+   * spending the tenant's limit on it (or being refused by it). A 409 when the key was used for another request.
+   */
+  async findIdempotent(input: IdempotentLookup): Promise<SubmittedJob | null> {
+    const jobId = idempotentJobId(input.tenantId, input.idempotencyKey);
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await this.control(() => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+    // The id is scoped by tenant, so this holds; checked anyway, as every read of a job is.
+    if (description.typedSearchAttributes.get(attributes.TENANT) !== input.tenantId) return null;
+    return existingJob(jobId, handle, description, submissionHash(input));
+  }
+
   /** Starts the job's workflow, or finds the one an Idempotency-Key already started. */
   async submit(input: SubmitJobInput): Promise<SubmittedJob> {
-    const hash = requestHash({ request: input.request, metadata: input.metadata ?? {} });
+    const hash = submissionHash(input);
     const jobId = input.idempotencyKey ? idempotentJobId(input.tenantId, input.idempotencyKey) : newJobId();
     // Tells this request's workflow from one an earlier request with the same Idempotency-Key started.
     const submissionId = randomUUID();
@@ -154,15 +187,8 @@ export class JobService {
       }
     }
     if (settled.kind === 'exists' && settled.description.memo?.submissionId !== submissionId) {
-      if (!input.idempotencyKey || settled.description.memo?.requestHash !== hash) {
-        throw new HttpError(
-          409,
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-          { details: { job_id: jobId } },
-        );
-      }
-      return { jobId, existing: true, handle, status: jobStateOf(settled.description.status.name) };
+      // Without a key, a workflow this submit did not start is never the client's job.
+      return existingJob(jobId, handle, settled.description, input.idempotencyKey ? hash : null);
     }
     this.metrics?.jobsSubmitted.inc({ tenant: input.tenantId, model: input.request.model });
     return { jobId, existing: false, handle, status: 'running' };
@@ -337,6 +363,32 @@ export class JobService {
     }
     return view;
   }
+}
+
+/** What tells a retried submission from a different one under the same Idempotency-Key. */
+function submissionHash(input: { request: ChatRequest; metadata?: Record<string, string> }): string {
+  return requestHash({ request: input.request, metadata: input.metadata ?? {} });
+}
+
+/**
+ * The job an earlier submission started, when it asked the same as this one (`hash`); a 409 when it asked
+ * something else, or when `hash` is null (no Idempotency-Key binds this submission to that job).
+ */
+function existingJob(
+  jobId: string,
+  handle: WorkflowHandle<AiJobWorkflow>,
+  description: WorkflowExecutionDescription,
+  hash: string | null,
+): SubmittedJob {
+  if (hash === null || description.memo?.requestHash !== hash) {
+    throw new HttpError(
+      409,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+      { details: { job_id: jobId } },
+    );
+  }
+  return { jobId, existing: true, handle, status: jobStateOf(description.status.name) };
 }
 
 function jobNotFound(jobId: string): HttpError {

@@ -36,8 +36,8 @@ export function jobStateOf(temporalStatus: string): JobState {
 
 /**
  * The answer to a cancel request. Cancellation is asynchronous, so the job is `cancelling` until its workflow
- * has released what it holds; the reply carries no live progress, whose phase at that instant (the call being
- * aborted may already read as failed) would contradict it.
+ * has released what it holds; the reply carries no live progress, whose phase at that instant (the workflow
+ * may not have seen the cancellation yet) would contradict it.
  */
 export type CancellingView = Omit<JobView, 'status' | 'progress'> & { status: 'cancelling' };
 

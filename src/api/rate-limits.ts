@@ -1,15 +1,12 @@
-import { RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Config } from '../config';
-import { connectRedis } from '../stores/redis-connection';
-import { openSqliteDatabase } from '../stores/sqlite-database';
-import { guardStore } from '../stores/store-unavailable';
-import { parseStoreUrl } from '../stores/store-url';
+import type { TenantConfig } from '../config';
+import type { RateCounter, RateCounterStore } from '../stores/counters/contract';
+import { guardStore } from '../stores/shared/store-unavailable';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 import { HttpError } from './http-error';
 
 interface TenantLimiters {
-  requests?: RateLimiterAbstract;
-  tokens?: RateLimiterAbstract;
+  requests?: RateCounter;
+  tokens?: RateCounter;
 }
 
 /** Per-tenant requests/minute and tokens/minute, counted in the shared counters store. */
@@ -22,7 +19,6 @@ export interface TenantRateLimiter {
   consume(tenantId: string, tokens: number): Promise<void>;
   /** Rejects when the limiters' store cannot be reached; resolves at once when no tenant is limited. */
   ping(): Promise<void>;
-  close(): Promise<void>;
 }
 
 const WINDOW_SECONDS = 60;
@@ -31,54 +27,29 @@ const WINDOW_SECONDS = 60;
 const RATE_LIMIT_STORE = 'rateLimits';
 
 /**
- * Builds the rate limiters on the counters store (SQLite file or Redis), so a limit holds across every
- * API process sharing it rather than multiplying by the number of processes.
+ * Builds the tenants' rate limiters on the shared counters store (SQLite file or Redis), so a limit holds
+ * across every API process sharing it rather than multiplying by the number of processes. The limiter
+ * borrows the store: whoever opened it closes it.
  */
-export async function createTenantRateLimiter(config: Config): Promise<TenantRateLimiter> {
-  const limited = Object.entries(config.tenants).filter(
+export function createTenantRateLimiter(
+  tenants: Record<string, TenantConfig>,
+  counters: RateCounterStore,
+): TenantRateLimiter {
+  const limited = Object.entries(tenants).filter(
     ([, t]) => t.limits.requestsPerMinute !== undefined || t.limits.tokensPerMinute !== undefined,
   );
-  if (limited.length === 0) {
-    return { consume: () => Promise.resolve(), ping: () => Promise.resolve(), close: () => Promise.resolve() };
-  }
-
-  const url = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
-  let build: (keyPrefix: string, points: number) => RateLimiterAbstract;
-  let close: () => Promise<void> | void;
-  let ping: () => Promise<void>;
-  if (url.kind === 'sqlite') {
-    const shared = openSqliteDatabase(url.path);
-    build = (keyPrefix, points) =>
-      new RateLimiterSQLite({
-        storeClient: shared.db,
-        storeType: 'better-sqlite3',
-        tableName: 'switchyard_rate_limits',
-        keyPrefix,
-        points,
-        duration: WINDOW_SECONDS,
-      });
-    close = () => shared.release();
-    ping = () => shared.ping();
-  } else {
-    const shared = await connectRedis(url.url);
-    build = (keyPrefix, points) =>
-      new RateLimiterRedis({
-        storeClient: shared.client,
-        useRedisPackage: true,
-        keyPrefix,
-        points,
-        duration: WINDOW_SECONDS,
-      });
-    close = () => shared.release();
-    ping = () => shared.ping();
-  }
+  if (limited.length === 0) return { consume: () => Promise.resolve(), ping: () => Promise.resolve() };
 
   const limiters = new Map<string, TenantLimiters>();
   for (const [id, tenant] of limited) {
     const { requestsPerMinute, tokensPerMinute } = tenant.limits;
     limiters.set(id, {
-      ...(requestsPerMinute ? { requests: build(`switchyard:rl:requests:${id}`, requestsPerMinute) } : {}),
-      ...(tokensPerMinute ? { tokens: build(`switchyard:rl:tokens:${id}`, tokensPerMinute) } : {}),
+      ...(requestsPerMinute
+        ? { requests: counters.counter(`switchyard:rl:requests:${id}`, requestsPerMinute, WINDOW_SECONDS) }
+        : {}),
+      ...(tokensPerMinute
+        ? { tokens: counters.counter(`switchyard:rl:tokens:${id}`, tokensPerMinute, WINDOW_SECONDS) }
+        : {}),
     });
   }
 
@@ -87,35 +58,29 @@ export async function createTenantRateLimiter(config: Config): Promise<TenantRat
       const tenant = limiters.get(tenantId);
       if (!tenant) return;
       await guardStore(RATE_LIMIT_STORE, async () => {
-        if (tenant.requests) await consumeOrReject(tenant.requests, tenantId, 1, 'requests per minute');
+        if (tenant.requests) await takeOrReject(tenant.requests, tenantId, 1, 'requests per minute');
         // A request larger than the whole per-minute budget could never pass: it is charged the whole budget instead.
         if (tenant.tokens)
-          await consumeOrReject(tenant.tokens, tenantId, Math.min(tokens, tenant.tokens.points), 'tokens per minute');
+          await takeOrReject(tenant.tokens, tenantId, Math.min(tokens, tenant.tokens.limit), 'tokens per minute');
       });
     },
-    ping: () => guardStore(RATE_LIMIT_STORE, ping),
-    async close() {
-      await close();
-    },
+    ping: () => guardStore(RATE_LIMIT_STORE, () => counters.ping()),
   };
 }
 
-async function consumeOrReject(limiter: RateLimiterAbstract, key: string, points: number, name: string) {
-  try {
-    await limiter.consume(key, points);
-  } catch (err) {
-    if (!(err instanceof RateLimiterRes)) throw err;
-    const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-    throw new HttpError(
-      429,
-      'rate_limit_exceeded',
-      `Rate limit exceeded: ${limiter.points} ${name}. Retry in ${seconds} s.`,
-      {
-        headers: { 'retry-after': String(seconds), 'x-ratelimit-limit': String(limiter.points) },
-        details: { limit: name, limit_value: limiter.points, retry_after_seconds: seconds },
-      },
-    );
-  }
+async function takeOrReject(counter: RateCounter, key: string, points: number, name: string) {
+  const taken = await counter.take(key, points);
+  if (taken.ok) return;
+  const seconds = Math.max(1, Math.ceil(taken.retryInMs / 1000));
+  throw new HttpError(
+    429,
+    'rate_limit_exceeded',
+    `Rate limit exceeded: ${counter.limit} ${name}. Retry in ${seconds} s.`,
+    {
+      headers: { 'retry-after': String(seconds), 'x-ratelimit-limit': String(counter.limit) },
+      details: { limit: name, limit_value: counter.limit, retry_after_seconds: seconds },
+    },
+  );
 }
 
 /** Counts every refusal of `limiter` in the API's metrics. */
@@ -133,6 +98,5 @@ export function countedRateLimiter(limiter: TenantRateLimiter, metrics: ApiMetri
       }
     },
     ping: () => limiter.ping(),
-    close: () => limiter.close(),
   };
 }

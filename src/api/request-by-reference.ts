@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest } from '../contract/chat';
 import type { RequestRef } from '../contract/job';
-import type { ResponseCacheStore } from '../stores/types';
+import type { ResponseCacheStore } from '../stores/cache/contract';
 
 /**
  * Requests up to this size (as JSON) travel in the workflow's input; larger ones are stored once and passed

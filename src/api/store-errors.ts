@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../stores/store-unavailable';
+import { StoreUnavailableError } from '../stores/shared/store-unavailable';
 import { HttpError } from './http-error';
 
 /** Seconds a client is asked to wait after a store outage: Redis restarts and failovers take a few. */

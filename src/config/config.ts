@@ -1,7 +1,6 @@
 import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
-import type { CircuitSettings } from '../stores/circuit-state';
-import type { FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
+import type { CircuitBreakerConfig, FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
 
 /** A model alias resolved to a provider and price. */
 export interface ResolvedModel {
@@ -33,7 +32,7 @@ export interface Config {
   defaultRoute: string | null;
   /** Fallbacks of requests whose route has none of its own. */
   fallback: FallbackConfig;
-  circuitBreaker: CircuitSettings;
+  circuitBreaker: CircuitBreakerConfig;
   stores: { cacheUrl: string; countersUrl: string };
   cache: { fastPath: boolean };
   budgets: {

@@ -20,7 +20,7 @@ import {
   type TenantConfig,
   type FallbackConfig,
 } from './schema';
-import { parseStoreUrl, StoreUrlError } from '../stores/store-url';
+import { parseStoreUrl, StoreUrlError } from '../contract/store-url';
 import { resolveReference } from './resolve-targets';
 
 /** Models tried, in order, to make an implicit default route when the config names none. */

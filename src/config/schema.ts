@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { PROVIDER_TYPES } from '../contract/chat';
 
-const providerTypes = ['openai', 'anthropic', 'gemini', 'openai-compatible'] as const;
 /** A host name or IP address to listen on (api.host, HOST). */
 export const HOST_PATTERN = /^[A-Za-z0-9.:-]{1,253}$/;
 export const HOST_MESSAGE = 'use a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0';
@@ -64,7 +64,7 @@ export const unpricedModelPriceSchema = z.strictObject({
 });
 
 export const providerSchema = z.strictObject({
-  type: z.enum(providerTypes),
+  type: z.enum(PROVIDER_TYPES),
   /** The provider's API base; the SDK's default when omitted. */
   baseUrl: z.url({ message: 'must be an absolute URL, e.g. https://api.openai.com/v1' }).optional(),
   /** The provider's key pool; calls are spread over the keys by weight. */
@@ -274,5 +274,6 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 export type RouteTarget = z.infer<typeof routeTargetSchema>;
 export type FallbackConfig = z.infer<typeof fallbackSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
+export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];

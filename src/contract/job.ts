@@ -144,7 +144,8 @@ export interface AiJobResult {
   degradation?: Degradation;
 }
 
-export type JobPhase = 'queued' | 'calling_provider' | 'completed' | 'failed';
+/** A job's phase as its status query answers it; `cancelled` once a cancellation has ended it. */
+export type JobPhase = 'queued' | 'calling_provider' | 'completed' | 'failed' | 'cancelled';
 
 export interface JobStatus {
   phase: JobPhase;

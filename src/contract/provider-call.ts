@@ -1,15 +1,12 @@
 /** The provider-call activity's input and result. */
-import type { ChatCompletion, ChatRequest, ProviderType } from './chat';
+import type { ChatCompletion, ChatRequest } from './chat';
 import type { RequestRef } from './job';
 
 /** Input of the provider-call activity. */
 export interface ProviderCallInput {
   jobId: string;
   providerId: string;
-  providerType: ProviderType;
   model: string;
-  /** The target's key alias (the pool's first key); the activity chooses the key it uses from the pool. */
-  keyAlias: string;
   request: ChatRequest;
   /** See `AiJobInput.requestRef`: when set, the activity calls with the stored request. */
   requestRef?: RequestRef;

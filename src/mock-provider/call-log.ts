@@ -1,6 +1,4 @@
-import { isJsonObject, type JsonObject } from './json';
-import { type ProviderWire } from './provider';
-import { type EndpointId } from './stats';
+import { type EndpointId, type WireName } from './endpoint-ids';
 
 /** Characters of the last user message kept per call: enough for a test to tell whose request it was. */
 export const PROMPT_HEAD_CHARS = 64;
@@ -19,7 +17,7 @@ export interface MockCall {
   at: number;
   endpoint: EndpointId;
   /** The provider wire format the request used. */
-  provider: ProviderWire['name'];
+  provider: WireName;
   /** The model the request named, as the mock saw it. */
   model: string;
   /** The API key as sent. */
@@ -44,30 +42,6 @@ export interface MockCallLog {
 export interface ReportedUsage {
   promptTokens: number;
   completionTokens: number;
-}
-
-function count(object: JsonObject | undefined, field: string): number {
-  const value = object?.[field];
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-/** Reads the usage out of a success body in `provider`'s wire format, the way that provider's clients do. */
-export function reportedUsage(provider: ProviderWire['name'], body: unknown): ReportedUsage {
-  if (!isJsonObject(body)) return { promptTokens: 0, completionTokens: 0 };
-  switch (provider) {
-    case 'openai': {
-      const usage = isJsonObject(body.usage) ? body.usage : undefined;
-      return { promptTokens: count(usage, 'prompt_tokens'), completionTokens: count(usage, 'completion_tokens') };
-    }
-    case 'anthropic': {
-      const usage = isJsonObject(body.usage) ? body.usage : undefined;
-      return { promptTokens: count(usage, 'input_tokens'), completionTokens: count(usage, 'output_tokens') };
-    }
-    case 'gemini': {
-      const usage = isJsonObject(body.usageMetadata) ? body.usageMetadata : undefined;
-      return { promptTokens: count(usage, 'promptTokenCount'), completionTokens: count(usage, 'candidatesTokenCount') };
-    }
-  }
 }
 
 /** A bounded ring of answered calls; recording is O(1) so that the log never slows a benchmark down. */

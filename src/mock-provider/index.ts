@@ -11,5 +11,6 @@
  */
 export { startMockProvider, type MockProviderHandle, type MockProviderOptions } from './server';
 export { DEFAULT_BEHAVIOR, FAULT_KINDS, MockBehaviorError, type FaultKind, type MockBehavior } from './behavior';
-export { type EndpointId, type MockStats } from './stats';
+export { type EndpointId, type WireName } from './endpoint-ids';
+export { type MockStats } from './stats';
 export { MAX_LOGGED_CALLS, PROMPT_HEAD_CHARS, type MockCall, type MockCallLog } from './call-log';

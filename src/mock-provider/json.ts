@@ -20,3 +20,9 @@ export function readTokenLimit(value: unknown): number | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 'invalid';
 }
+
+/** The finite number at `field` of a usage object, or 0 when it is absent: how clients read token counts. */
+export function tokenCount(object: JsonObject | undefined, field: string): number {
+  const value = object?.[field];
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}

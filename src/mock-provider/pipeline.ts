@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { PROMPT_HEAD_CHARS, reportedUsage, type ReportedUsage } from './call-log';
+import { PROMPT_HEAD_CHARS, type ReportedUsage } from './call-log';
 import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
 import { type Fault, requestFingerprint } from './faults';
 import { delay, type RequestBody, sendJsonText } from './http-io';
@@ -78,7 +78,7 @@ function errorReply(
   const reply = wire.errorStatus(ctx, fault.status);
   // Only when asked: real 5xx rarely carry Retry-After, but a test may want to see a client honour one.
   if (directives.retryAfterSeconds === undefined) return reply;
-  const retryHeaders = retryAfterHeaders(directives.retryAfterSeconds, wire.name === 'openai');
+  const retryHeaders = retryAfterHeaders(directives.retryAfterSeconds, wire.sendsRetryAfterMs);
   return { ...reply, headers: { ...reply.headers, ...retryHeaders } };
 }
 
@@ -127,7 +127,7 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
       success: {
         model: call.model,
         promptHead: cleanText.slice(0, PROMPT_HEAD_CHARS),
-        usage: reportedUsage(wire.name, success),
+        usage: wire.reportedUsage(success),
       },
     };
   }

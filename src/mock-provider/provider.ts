@@ -1,6 +1,12 @@
+/**
+ * What each provider folder (`openai/`, `anthropic/`, `gemini/`) supplies to the shared machinery: its
+ * wire format (auth, error envelope, usage) and its endpoints, found by path.
+ */
+
 import { type IncomingHttpHeaders } from 'node:http';
+import { type ReportedUsage } from './call-log';
+import { type EndpointId, type WireName } from './endpoint-ids';
 import { type JsonObject } from './json';
-import { type EndpointId } from './stats';
 
 /** An answer to send: status, JSON body and any headers beyond content-type and request id. */
 export interface WireReply {
@@ -33,7 +39,7 @@ export type RateLimitCause = 'injected' | 'key-limit';
 
 /** How one provider identifies callers and writes its errors — the part its endpoints share. */
 export interface ProviderWire {
-  readonly name: 'openai' | 'anthropic' | 'gemini';
+  readonly name: WireName;
   /** Header that carries the request id, if the real provider sends one. */
   readonly requestIdHeader: string | undefined;
   requestId(sequence: number): string;
@@ -49,6 +55,10 @@ export interface ProviderWire {
   contentPolicy(ctx: ReplyContext): WireReply;
   /** Rate-limit headers sent on every answer while a per-key limit is configured. */
   rateLimitHeaders(window: RateLimitWindow): Record<string, string>;
+  /** Whether a requested Retry-After on an error status is also sent as the exact `retry-after-ms`. */
+  readonly sendsRetryAfterMs: boolean;
+  /** Reads the usage out of a success body, the way this provider's clients do. */
+  reportedUsage(body: unknown): ReportedUsage;
 }
 
 /** A request an endpoint accepted: what the shared pipeline needs to answer it. */
@@ -75,4 +85,16 @@ export interface MockEndpoint {
   readonly id: EndpointId;
   readonly wire: ProviderWire;
   parse(body: JsonObject, params: PathParams): ParseResult;
+}
+
+/** The endpoint a request path leads to, with the values taken from the path. */
+export interface RouteMatch {
+  endpoint: MockEndpoint;
+  params: PathParams;
+}
+
+/** One provider the mock imitates, as the router sees it; each provider folder exports one. */
+export interface MockProviderRoutes {
+  /** The endpoint for a method and path (without query string), or `undefined` when it is not this provider's. */
+  match(method: string, pathname: string): RouteMatch | undefined;
 }

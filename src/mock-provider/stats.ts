@@ -1,8 +1,5 @@
 import { CallLog, type MockCall, type MockCallLog } from './call-log';
-
-/** The provider endpoints the mock serves; stats are keyed by these ids. */
-export type EndpointId =
-  'openai.chat' | 'openai.embeddings' | 'anthropic.messages' | 'gemini.generateContent' | 'gemini.embedContent';
+import { type EndpointId } from './endpoint-ids';
 
 /** Counters since start or since the last reset. */
 export interface MockStats {

@@ -16,13 +16,3 @@ export function retryAfterHeaders(seconds: number, withMilliseconds: boolean): R
   if (withMilliseconds) headers['retry-after-ms'] = String(Math.round(seconds * 1000));
   return headers;
 }
-
-/** A Go-style duration as OpenAI writes its reset headers: `120ms`, `1.5s`, `59s`. */
-export function goDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
-}
-
-/** A protobuf Duration in JSON form, as Gemini writes `RetryInfo.retryDelay`: `2s`, `0.5s`. */
-export function protoDuration(seconds: number): string {
-  return `${Number(seconds.toFixed(3))}s`;
-}

@@ -1,18 +1,31 @@
 import type { ChatRequest } from '../contract/chat';
 import type { CachedResponse } from '../contract/job';
 import type { ProviderCallResult } from '../contract/provider-call';
-import type { Config } from '../config/config';
-import type { CircuitStore } from './circuit-store';
-import { createBudgetLedger, createCircuitStore, createResponseCache } from './create-stores';
-import { createKeyStateStore } from './key-state-store';
-import type { KeyStateStore } from './key-state-types';
-import { parseStoreUrl } from './store-url';
-import type { BudgetLedger, ResponseCacheStore } from './types';
+import type { StoreUrl } from '../contract/store-url';
+import type { ResponseCacheStore } from './cache/contract';
+import { createResponseCache } from './cache/open';
+import type { CircuitSettings, CircuitStore } from './circuits/contract';
+import { createCircuitStore } from './circuits/open';
+import type { RateCounterStore } from './counters/contract';
+import { createRateCounterStore } from './counters/open';
+import type { KeyStateStore } from './key-state/contract';
+import { createKeyStateStore } from './key-state/open';
+import type { BudgetLedger } from './ledger/contract';
+import { createBudgetLedger } from './ledger/open';
 
 /** Where stored requests live in the cache store, apart from cached responses. */
 const REQUESTS_NAMESPACE = 'switchyard:requests';
 /** Where provider answers are journaled for activity retries. */
 const CALLS_NAMESPACE = 'switchyard:calls';
+
+/** Where the shared stores live and their settings, already validated by whoever read the configuration. */
+export interface SharedStoreOptions {
+  /** The response cache, stored requests and call journal. */
+  cacheUrl: StoreUrl;
+  /** The ledger, circuits, key state and rate counters. */
+  countersUrl: StoreUrl;
+  circuits: CircuitSettings;
+}
 
 /** Every store a process shares with the others: the cache on CACHE_URL, the rest on COUNTERS_URL. */
 export interface SharedStores {
@@ -26,33 +39,48 @@ export interface SharedStores {
   circuits: CircuitStore;
   /** Cooldowns, outs and per-key counts of the providers' keys. */
   keyState: KeyStateStore;
+  /** Fixed-window counters (the tenants' rate limits). */
+  counters: RateCounterStore;
   close(): Promise<void>;
 }
 
-/** Opens the shared stores from the config's store URLs (API and worker processes alike). */
-export async function openSharedStores(config: Config): Promise<SharedStores> {
-  const cacheUrl = parseStoreUrl('CACHE_URL', config.stores.cacheUrl);
-  const cache = await createResponseCache<CachedResponse>(cacheUrl);
-  const requests = await createResponseCache<ChatRequest>(cacheUrl, { namespace: REQUESTS_NAMESPACE });
-  const calls = await createResponseCache<ProviderCallResult>(cacheUrl, { namespace: CALLS_NAMESPACE });
-  const countersUrl = parseStoreUrl('COUNTERS_URL', config.stores.countersUrl);
-  const ledger = await createBudgetLedger(countersUrl);
-  const circuits = await createCircuitStore(countersUrl, config.circuitBreaker);
-  const keyState = await createKeyStateStore(countersUrl);
-  return {
-    cache,
-    requests,
-    calls,
-    ledger,
-    circuits,
-    keyState,
-    async close() {
-      await keyState.close();
-      await circuits.close();
-      await ledger.close();
-      await calls.close();
-      await requests.close();
-      await cache.close();
-    },
+/**
+ * Opens the shared stores (API and worker processes alike). When one fails to open, those already opened
+ * are closed before the error is thrown, so a process that cannot start leaves no connection or file behind.
+ */
+export async function openSharedStores(options: SharedStoreOptions): Promise<SharedStores> {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const open = async <T extends { close(): Promise<void> }>(store: Promise<T>): Promise<T> => {
+    const value = await store;
+    opened.push(value);
+    return value;
   };
+  const closeAll = async () => {
+    // Last opened first; every store is closed even if another one's close fails, and the first failure is thrown.
+    let failure: Error | undefined;
+    for (const store of [...opened].reverse()) {
+      try {
+        await store.close();
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    if (failure) throw failure;
+  };
+  try {
+    const { cacheUrl, countersUrl } = options;
+    const stores: Omit<SharedStores, 'close'> = {
+      cache: await open(createResponseCache<CachedResponse>(cacheUrl)),
+      requests: await open(createResponseCache<ChatRequest>(cacheUrl, { namespace: REQUESTS_NAMESPACE })),
+      calls: await open(createResponseCache<ProviderCallResult>(cacheUrl, { namespace: CALLS_NAMESPACE })),
+      ledger: await open(createBudgetLedger(countersUrl)),
+      circuits: await open(createCircuitStore(countersUrl, options.circuits)),
+      keyState: await open(createKeyStateStore(countersUrl)),
+      counters: await open(createRateCounterStore(countersUrl)),
+    };
+    return { ...stores, close: closeAll };
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
 }

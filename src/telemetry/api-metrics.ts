@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CircuitStore } from '../stores/circuit-store';
+import type { CircuitStore } from '../stores/circuits/contract';
 import { modelLabel, type ModelLabelNames } from './model-label';
 
 /** Counts submitted jobs; the `model` label is bounded by the config's names (see `modelLabel`). */

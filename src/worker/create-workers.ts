@@ -8,13 +8,16 @@ import { CallJournal } from '../../activities/call-journal';
 import { jobsTaskQueue, providerTaskQueue } from '../contract/task-queues';
 import { assertClientEncrypts, dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config';
+import { storeOptions } from '../config/store-options';
 import { openSharedStores, type SharedStores } from '../stores/open-stores';
 
 /** The stores the activities use; the same as every other process's. */
 export type WorkerStores = SharedStores;
 
 /** Opens the cache, the budget ledger, the circuits and the key state the activities use. */
-export const openWorkerStores = openSharedStores;
+export function openWorkerStores(config: Config): Promise<WorkerStores> {
+  return openSharedStores(storeOptions(config));
+}
 
 export interface CreateWorkersOptions {
   config: Config;

@@ -1,6 +1,6 @@
 import { MODEL_CATALOGUE } from '../../src/config/model-catalogue';
 import type { MockCall } from '../../src/mock-provider';
-import type { PeriodSpend } from '../../src/stores/types';
+import type { PeriodSpend } from '../../src/stores/ledger/contract';
 import { parseMarker, TENANT_IDS, type MixJob, type TenantId, type UnitKind } from './job-mix';
 
 /**

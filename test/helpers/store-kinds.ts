@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreUrl } from '../../src/stores/store-url';
+import type { StoreUrl } from '../../src/contract/store-url';
 import { startRedisServer, type RedisServer } from './redis-server';
 
 export interface StoreKinds {

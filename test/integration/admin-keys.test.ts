@@ -1,6 +1,6 @@
-import { createKeyStateStore } from '../../src/stores/key-state-store';
-import type { KeyStateStore } from '../../src/stores/key-state-types';
-import { parseStoreUrl } from '../../src/stores/store-url';
+import { createKeyStateStore } from '../../src/stores/key-state/open';
+import type { KeyStateStore } from '../../src/stores/key-state/contract';
+import { parseStoreUrl } from '../../src/contract/store-url';
 import { startHarness, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 

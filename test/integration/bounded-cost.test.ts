@@ -1,6 +1,6 @@
 import { planJob } from '../../src/api/job-plan';
 import { startMockProvider, type MockProviderHandle } from '../../src/mock-provider';
-import type { PeriodSpend, TenantSpend } from '../../src/stores/types';
+import type { PeriodSpend, TenantSpend } from '../../src/stores/ledger/contract';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planJob } from '../../src/api/job-plan';
-import type { PeriodSpend, TenantSpend } from '../../src/stores/types';
+import type { PeriodSpend, TenantSpend } from '../../src/stores/ledger/contract';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 import { exited, spawnWorker } from '../helpers/worker-process';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planJob } from '../../src/api/job-plan';
-import type { TenantSpend } from '../../src/stores/types';
+import type { TenantSpend } from '../../src/stores/ledger/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 import {

@@ -4,8 +4,8 @@ import { flightWorkflowId, type FlightInput, type FlightResult } from '../../src
 import { joinFlightSignal } from '../../workflows/messages';
 import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { planJob } from '../../src/api/job-plan';
-import { createResponseCache } from '../../src/stores/create-stores';
-import { parseStoreUrl } from '../../src/stores/store-url';
+import { createResponseCache } from '../../src/stores/cache/open';
+import { parseStoreUrl } from '../../src/contract/store-url';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 

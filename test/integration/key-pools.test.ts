@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKeyStateStore } from '../../src/stores/key-state-store';
-import { parseStoreUrl } from '../../src/stores/store-url';
+import { createKeyStateStore } from '../../src/stores/key-state/open';
+import { parseStoreUrl } from '../../src/contract/store-url';
 import { chatBody, startHarness, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 

@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { admit, CLOSED, recordOutcome, type CircuitSettings } from '../../src/stores/circuit-state';
-import type { CircuitStore } from '../../src/stores/circuit-store';
-import { createCircuitStore } from '../../src/stores/create-stores';
+import type { CircuitSettings } from '../../src/stores/circuits/contract';
+import { admit, CLOSED, recordOutcome } from '../../src/stores/circuits/state';
+import type { CircuitStore } from '../../src/stores/circuits/contract';
+import { createCircuitStore } from '../../src/stores/circuits/open';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 const settings: CircuitSettings = {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { guardedCall, type CircuitDeps } from '../../activities/circuit-guard';
-import { createCircuitStore } from '../../src/stores/create-stores';
-import type { CircuitStore } from '../../src/stores/circuit-store';
+import { createCircuitStore } from '../../src/stores/circuits/open';
+import type { CircuitStore } from '../../src/stores/circuits/contract';
 import { FailureType } from '../../src/contract/failure-types';
 import type { ProviderCallInput, ProviderCallResult } from '../../src/contract/provider-call';
 
@@ -20,9 +20,7 @@ const SETTINGS = {
 const input: ProviderCallInput = {
   jobId: 'job_circuitguard1',
   providerId: 'openai',
-  providerType: 'openai',
   model: 'gpt-4o-mini',
-  keyAlias: 'default',
   request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
 };
 

@@ -1,4 +1,4 @@
-import { createGeminiAdapter } from '../../activities/providers/gemini-adapter';
+import { createGeminiAdapter } from '../../activities/providers/gemini/adapter';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { FailureType } from '../../src/contract/failure-types';
 

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createKeyStateStore } from '../../src/stores/key-state-store';
-import type { KeyStateStore } from '../../src/stores/key-state-types';
-import type { StoreUrl } from '../../src/stores/store-url';
+import { createKeyStateStore } from '../../src/stores/key-state/open';
+import type { KeyStateStore } from '../../src/stores/key-state/contract';
+import type { StoreUrl } from '../../src/contract/store-url';
 import { storeKinds } from '../helpers/store-kinds';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ const { kinds } = stores;
 /** Records a cooldown from another process, as a second worker would. */
 async function coolDownFromAnotherProcess(url: StoreUrl, providerId: string, alias: string, until: number) {
   const script = `
-    const { createKeyStateStore } = require('./src/stores/key-state-store.ts');
+    const { createKeyStateStore } = require('./src/stores/key-state/open.ts');
     (async () => {
       const store = await createKeyStateStore(${JSON.stringify(url)});
       await store.coolDown(${JSON.stringify(providerId)}, ${JSON.stringify(alias)}, ${until}, ${until - 1_000});

@@ -12,8 +12,8 @@ import { ProviderClients } from '../../activities/provider-clients';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { providerKeySchema, providerSchema } from '../../src/config/schema';
 import { seededRandom } from '../../src/mock-provider/prng';
-import { createKeyStateStore } from '../../src/stores/key-state-store';
-import type { KeyStateStore } from '../../src/stores/key-state-types';
+import { createKeyStateStore } from '../../src/stores/key-state/open';
+import type { KeyStateStore } from '../../src/stores/key-state/contract';
 import { FailureType, KEY_POOL_BUSY } from '../../src/contract/failure-types';
 
 let store: KeyStateStore;

@@ -1,7 +1,10 @@
 import { APIError as AnthropicAPIError } from '@anthropic-ai/sdk';
 import { ApiError as GeminiApiError } from '@google/genai';
 import { APIConnectionError, APIConnectionTimeoutError, APIError as OpenAIAPIError, APIUserAbortError } from 'openai';
-import { classifyError, providerFailure } from '../../activities/providers/classify-error';
+import { classifyAnthropicError } from '../../activities/providers/anthropic/errors';
+import { classifyTransportError, providerFailure } from '../../activities/providers/classify-error';
+import { classifyGeminiError } from '../../activities/providers/gemini/errors';
+import { classifyOpenAIError } from '../../activities/providers/openai/errors';
 import { ProviderError } from '../../activities/providers/provider-error';
 import {
   parseProtobufDuration,
@@ -76,7 +79,7 @@ describe('retry-after parsing', () => {
   });
 });
 
-describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
+describe('classifyOpenAIError for OpenAI and OpenAI-compatible errors', () => {
   it.each([
     [400, 'invalid_request_error', null, FailureType.InvalidRequest],
     [404, 'invalid_request_error', 'model_not_found', FailureType.InvalidRequest],
@@ -88,13 +91,13 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
     [503, 'server_error', null, FailureType.Overloaded],
     [504, 'server_error', null, FailureType.Timeout],
   ])('when the status is %i the failure is the status type', (status, type, code, expected) => {
-    const failure = classifyError(openaiError(status, { message: 'x', type, code }));
+    const failure = classifyOpenAIError(openaiError(status, { message: 'x', type, code }));
     expect(failure.type).toBe(expected);
     expect(failure.details.status).toBe(status);
   });
 
   it('when the code is content_policy_violation, a 400 is CONTENT_POLICY, not INVALID_REQUEST', () => {
-    const failure = classifyError(
+    const failure = classifyOpenAIError(
       openaiError(400, {
         message: 'Rejected by our safety system.',
         type: 'invalid_request_error',
@@ -106,7 +109,7 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
   });
 
   it('when the code is insufficient_quota, a 429 is QUOTA_EXHAUSTED, not RATE_LIMITED', () => {
-    const failure = classifyError(
+    const failure = classifyOpenAIError(
       openaiError(429, {
         message: 'You exceeded your current quota.',
         type: 'insufficient_quota',
@@ -117,7 +120,7 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
   });
 
   it('a 429 is RATE_LIMITED with the delay from retry-after-ms', () => {
-    const failure = classifyError(
+    const failure = classifyOpenAIError(
       openaiError(
         429,
         { message: 'Rate limit reached.', type: 'requests', code: 'rate_limit_exceeded' },
@@ -131,7 +134,7 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
   });
 
   it("keeps the provider's message, trimmed and without the SDK's status prefix", () => {
-    const failure = classifyError(
+    const failure = classifyOpenAIError(
       openaiError(400, { message: '  Invalid value for temperature.\n', type: 'invalid_request_error' }),
     );
     expect(failure.message).toBe('Invalid value for temperature.');
@@ -139,35 +142,35 @@ describe('classifyError for OpenAI and OpenAI-compatible errors', () => {
 
   it('keeps the text of a non-JSON error body as the message', () => {
     const error = OpenAIAPIError.generate(502, undefined, '<html>Bad Gateway</html>', new Headers());
-    const failure = classifyError(error);
+    const failure = classifyOpenAIError(error);
     expect(failure.type).toBe(FailureType.ServerError);
     expect(failure.message).toBe('<html>Bad Gateway</html>');
   });
 
   it('a connection timeout is TIMEOUT and a refused connection is SERVER_ERROR', () => {
-    expect(classifyError(new APIConnectionTimeoutError()).type).toBe(FailureType.Timeout);
+    expect(classifyOpenAIError(new APIConnectionTimeoutError()).type).toBe(FailureType.Timeout);
     const refused = new APIConnectionError({
       cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     });
-    const failure = classifyError(refused);
+    const failure = classifyOpenAIError(refused);
     expect(failure.type).toBe(FailureType.ServerError);
     expect(failure.message).toContain('ECONNREFUSED');
   });
 
   it('an SDK abort that neither the caller nor the deadline caused is a retryable SERVER_ERROR', () => {
-    expect(classifyError(new APIUserAbortError()).type).toBe(FailureType.ServerError);
+    expect(classifyOpenAIError(new APIUserAbortError()).type).toBe(FailureType.ServerError);
   });
 });
 
-describe('classifyError for Anthropic errors', () => {
+describe('classifyAnthropicError for Anthropic errors', () => {
   it('a 529 overloaded_error is OVERLOADED', () => {
-    const failure = classifyError(anthropicError(529, { type: 'overloaded_error', message: 'Overloaded' }));
+    const failure = classifyAnthropicError(anthropicError(529, { type: 'overloaded_error', message: 'Overloaded' }));
     expect(failure.type).toBe(FailureType.Overloaded);
     expect(failure.details).toMatchObject({ status: 529, providerCode: 'overloaded_error' });
   });
 
   it('a 400 saying the credit balance is too low is QUOTA_EXHAUSTED', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(400, {
         type: 'invalid_request_error',
         message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing.',
@@ -177,7 +180,7 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('a 400 saying the usage limit is reached is QUOTA_EXHAUSTED', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(400, {
         type: 'invalid_request_error',
         message: 'You have reached your specified API usage limits. You will regain access on 2025-02-01 at 00:00 UTC.',
@@ -187,7 +190,7 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('a 429 whose error_code is a spend limit is QUOTA_EXHAUSTED, not RATE_LIMITED', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(429, {
         type: 'rate_limit_error',
         message: 'Spend limit reached.',
@@ -199,14 +202,14 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('a 400 from the content filter is CONTENT_POLICY', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(400, { type: 'invalid_request_error', message: 'Output blocked by content filtering policy.' }),
     );
     expect(failure.type).toBe(FailureType.ContentPolicy);
   });
 
   it('any other 400 is INVALID_REQUEST with the API message', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(400, { type: 'invalid_request_error', message: 'max_tokens: Field required' }),
     );
     expect(failure.type).toBe(FailureType.InvalidRequest);
@@ -214,7 +217,7 @@ describe('classifyError for Anthropic errors', () => {
   });
 
   it('a 429 is RATE_LIMITED with the delay from a Retry-After HTTP date', () => {
-    const failure = classifyError(
+    const failure = classifyAnthropicError(
       anthropicError(
         429,
         { type: 'rate_limit_error', message: 'Slow down.' },
@@ -228,14 +231,14 @@ describe('classifyError for Anthropic errors', () => {
 
   it('a 401 is AUTH', () => {
     expect(
-      classifyError(anthropicError(401, { type: 'authentication_error', message: 'invalid x-api-key' })).type,
+      classifyAnthropicError(anthropicError(401, { type: 'authentication_error', message: 'invalid x-api-key' })).type,
     ).toBe(FailureType.Auth);
   });
 });
 
-describe('classifyError for Gemini errors', () => {
+describe('classifyGeminiError for Gemini errors', () => {
   it('a RESOURCE_EXHAUSTED with a per-minute quota is RATE_LIMITED with the RetryInfo delay', () => {
-    const failure = classifyError(
+    const failure = classifyGeminiError(
       geminiError(429, {
         code: 429,
         status: 'RESOURCE_EXHAUSTED',
@@ -252,7 +255,7 @@ describe('classifyError for Gemini errors', () => {
   });
 
   it('a RESOURCE_EXHAUSTED whose QuotaFailure names a per-day quota is QUOTA_EXHAUSTED', () => {
-    const failure = classifyError(
+    const failure = classifyGeminiError(
       geminiError(429, {
         code: 429,
         status: 'RESOURCE_EXHAUSTED',
@@ -266,7 +269,7 @@ describe('classifyError for Gemini errors', () => {
   });
 
   it('a 400 whose ErrorInfo reason is API_KEY_INVALID is AUTH', () => {
-    const failure = classifyError(
+    const failure = classifyGeminiError(
       geminiError(400, {
         code: 400,
         status: 'INVALID_ARGUMENT',
@@ -285,11 +288,11 @@ describe('classifyError for Gemini errors', () => {
     [503, 'UNAVAILABLE', FailureType.Overloaded],
     [504, 'DEADLINE_EXCEEDED', FailureType.Timeout],
   ])('a %i %s is classified by its status', (status, name, expected) => {
-    expect(classifyError(geminiError(status, { code: status, status: name, message: 'x' })).type).toBe(expected);
+    expect(classifyGeminiError(geminiError(status, { code: status, status: name, message: 'x' })).type).toBe(expected);
   });
 });
 
-describe('classifyError for failures without an HTTP answer', () => {
+describe('classifyTransportError for failures without an HTTP answer', () => {
   it('a JSON parse error from a malformed body is MALFORMED_RESPONSE', () => {
     let parseError: unknown;
     try {
@@ -297,11 +300,13 @@ describe('classifyError for failures without an HTTP answer', () => {
     } catch (error) {
       parseError = error;
     }
-    expect(classifyError(parseError).type).toBe(FailureType.MalformedResponse);
+    expect(classifyTransportError(parseError).type).toBe(FailureType.MalformedResponse);
   });
 
   it("a bare AbortError (how @google/genai's own timeout surfaces) is TIMEOUT", () => {
-    expect(classifyError(new DOMException('This operation was aborted', 'AbortError')).type).toBe(FailureType.Timeout);
+    expect(classifyTransportError(new DOMException('This operation was aborted', 'AbortError')).type).toBe(
+      FailureType.Timeout,
+    );
   });
 
   it("undici's headers timeout inside 'fetch failed' is TIMEOUT; a reset connection is SERVER_ERROR", () => {
@@ -311,13 +316,13 @@ describe('classifyError for failures without an HTTP answer', () => {
     const reset = new TypeError('fetch failed', {
       cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
     });
-    expect(classifyError(timeout).type).toBe(FailureType.Timeout);
-    expect(classifyError(reset).type).toBe(FailureType.ServerError);
+    expect(classifyTransportError(timeout).type).toBe(FailureType.Timeout);
+    expect(classifyTransportError(reset).type).toBe(FailureType.ServerError);
   });
 
   it('a ProviderError passes through unchanged', () => {
     const original = new ProviderError(FailureType.ContentPolicy, 'blocked');
-    expect(classifyError(original)).toBe(original);
+    expect(classifyTransportError(original)).toBe(original);
   });
 });
 
@@ -326,11 +331,11 @@ describe('providerFailure', () => {
     const controller = new AbortController();
     controller.abort();
     const abort = new APIUserAbortError();
-    expect(providerFailure(abort, { signal: controller.signal })).toBe(abort);
+    expect(providerFailure(abort, classifyOpenAIError, { signal: controller.signal })).toBe(abort);
   });
 
   it('when the deadline fired, the abort it caused is TIMEOUT', () => {
-    const failure = providerFailure(new APIUserAbortError(), {
+    const failure = providerFailure(new APIUserAbortError(), classifyOpenAIError, {
       signal: new AbortController().signal,
       deadline: { timedOut: true, timeoutMs: 250 },
     });
@@ -339,9 +344,13 @@ describe('providerFailure', () => {
   });
 
   it('otherwise classifies the error', () => {
-    const failure = providerFailure(anthropicError(529, { type: 'overloaded_error', message: 'Overloaded' }), {
-      deadline: { timedOut: false, timeoutMs: 250 },
-    });
+    const failure = providerFailure(
+      anthropicError(529, { type: 'overloaded_error', message: 'Overloaded' }),
+      classifyAnthropicError,
+      {
+        deadline: { timedOut: false, timeoutMs: 250 },
+      },
+    );
     expect((failure as ProviderError).type).toBe(FailureType.Overloaded);
   });
 });

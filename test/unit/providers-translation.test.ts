@@ -1,10 +1,11 @@
-import { fromAnthropicMessage, toAnthropicRequest } from '../../activities/providers/anthropic-adapter';
-import { fromGeminiResponse, toGeminiRequest } from '../../activities/providers/gemini-adapter';
-import { toChatCompletion, toOpenAIRequest } from '../../activities/providers/openai-adapter';
+import { fromAnthropicMessage, toAnthropicRequest } from '../../activities/providers/anthropic/wire';
+import { fromGeminiResponse, toGeminiRequest } from '../../activities/providers/gemini/wire';
+import { toChatCompletion, toOpenAIRequest } from '../../activities/providers/openai/wire';
 import { DEFAULT_OUTPUT_TOKENS } from '../../activities/providers/output-limit';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
-import type { ChatRequest } from '../../src/contract/chat';
+import { type ChatRequest, PROVIDER_TYPES } from '../../src/contract/chat';
+import { providerSchema } from '../../src/config/schema';
 import { FailureType } from '../../src/contract/failure-types';
 
 function expectProviderError(fn: () => unknown, type: FailureType): void {
@@ -350,4 +351,15 @@ describe('adapters for unusable connections', () => {
       expect((failure as ProviderError).message).toMatch(reason);
     },
   );
+});
+
+describe('provider registry', () => {
+  it.each(PROVIDER_TYPES)('every provider type the config accepts builds an adapter of that type (%s)', (type) => {
+    const adapter = createProviderAdapter(type, { apiKey: 'k', baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 1_000 });
+    expect(adapter.type).toBe(type);
+  });
+
+  it('the config accepts exactly the provider types that have an adapter', () => {
+    expect(providerSchema.shape.type.options).toEqual([...PROVIDER_TYPES]);
+  });
 });

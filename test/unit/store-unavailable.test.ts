@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { ClientClosedError, ClientOfflineError, ErrorReply, SocketClosedUnexpectedlyError } from '@redis/client';
-import { guardStore, isStoreUnavailable, StoreUnavailableError } from '../../src/stores/store-unavailable';
+import { guardStore, isStoreUnavailable, StoreUnavailableError } from '../../src/stores/shared/store-unavailable';
 
 function sqliteErrorOf(run: (db: Database.Database) => unknown, close = false): unknown {
   const db = new Database(':memory:');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import Database from 'better-sqlite3';
 import { createBudgetLedger, type BudgetLedger, type ReserveInput } from '../../src/stores';
-import { ReservationClosedError } from '../../src/stores/reservation-closed-error';
+import { ReservationClosedError } from '../../src/stores/ledger/reservation-closed-error';
 import { storeKinds } from '../helpers/store-kinds';
 import { startPeer } from '../helpers/store-peer';
 

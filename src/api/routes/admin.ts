@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
-import type { CircuitStore } from '../../stores/circuit-store';
+import type { CircuitStore } from '../../stores/circuits/contract';
 import { adminAuth } from '../auth';
 import { ownEntry } from '../../config/own-entry';
 import { HttpError } from '../http-error';
-import type { KeyStateStore } from '../../stores/key-state-types';
+import type { KeyStateStore } from '../../stores/key-state/contract';
 
 /** Operator endpoints: the providers' circuit breakers and key pools. */
 export function adminRouter(config: Config, circuits: CircuitStore, keyState: KeyStateStore): Router {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { CachedResponse } from '../../contract/job';
 import type { Config } from '../../config';
-import type { ResponseCacheStore } from '../../stores/types';
+import type { ResponseCacheStore } from '../../stores/cache/contract';
 import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';

@@ -36,9 +36,16 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router
     }
     const tenantId = tenantOf(res);
     const request = toChatRequest(body);
-    const plan = jobs.plan(tenantId, request, body.cache);
-    await limiter.consume(tenantId, plan.tokenEstimate);
-    const submitted = await jobs.submit({ tenantId, request, plan, metadata: body.metadata, idempotencyKey });
+    const { metadata } = body;
+    const submitNew = async () => {
+      const plan = jobs.plan(tenantId, request, body.cache);
+      await limiter.consume(tenantId, plan.tokenEstimate);
+      return jobs.submit({ tenantId, request, plan, metadata, idempotencyKey });
+    };
+    // A retry of an accepted request gets its job back before the rate limit is counted: the limit is for new jobs.
+    const submitted =
+      (idempotencyKey && (await jobs.findIdempotent({ tenantId, idempotencyKey, request, metadata }))) ||
+      (await submitNew());
     const { jobId } = submitted;
     // Like Stripe's idempotent requests, a resubmit gets the first answer's status code (202) and job; the
     // body reports the job as it is now (completed, failed…), so a client polling by resubmitting sees its end.

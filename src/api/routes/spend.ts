@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { guardStore } from '../../stores/store-unavailable';
-import type { BudgetLedger } from '../../stores/types';
+import { guardStore } from '../../stores/shared/store-unavailable';
+import type { BudgetLedger } from '../../stores/ledger/contract';
 import { adminAuth, tenantAuth, tenantOf } from '../auth';
 import { ownEntry } from '../../config/own-entry';
 import { HttpError } from '../http-error';

@@ -1,0 +1,47 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { ChatCompletion } from '../../../src/contract/chat';
+import { startCallDeadline } from '../call-deadline';
+import { providerFailure } from '../classify-error';
+import { connectionProblem, unconfiguredAdapter } from '../connection-check';
+import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import { classifyAnthropicError } from './errors';
+import { fromAnthropicMessage, toAnthropicRequest } from './wire';
+
+/**
+ * Builds an adapter for Anthropic's Messages API over the official `@anthropic-ai/sdk`.
+ *
+ * One SDK client is built here, per connection, so every call through this adapter shares Node's
+ * keep-alive connection pool. A connection without a key gets an adapter whose calls reject with
+ * NOT_CONFIGURED.
+ */
+export function createAnthropicAdapter(connection: ProviderConnection): ProviderAdapter {
+  const problem = connectionProblem('anthropic', connection);
+  if (problem !== undefined) return unconfiguredAdapter('anthropic', problem);
+  const client = new Anthropic({
+    apiKey: connection.apiKey,
+    ...(connection.baseUrl ? { baseURL: connection.baseUrl } : {}),
+    // An explicit timeout also stops the SDK from refusing non-streaming calls whose max_tokens it
+    // estimates would take longer than ten minutes.
+    timeout: connection.timeoutMs,
+    // Temporal owns retries: an SDK retry would hide the attempt from the workflow and stretch the timeout.
+    maxRetries: 0,
+  });
+
+  return {
+    type: 'anthropic',
+    async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
+      let raw: unknown;
+      try {
+        raw = await client.messages.create(toAnthropicRequest(model, request, connection.defaultMaxTokens), {
+          signal: deadline.signal,
+        });
+      } catch (error) {
+        throw providerFailure(error, classifyAnthropicError, { signal, deadline });
+      } finally {
+        deadline.dispose();
+      }
+      return fromAnthropicMessage(raw, model);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { completeText, embed, estimateTokensOf, MAX_EMBEDDING_DIMENSIONS } from '../content';
+import { isJsonObject, type JsonObject, readTokenLimit } from '../json';
+import {
+  type MockEndpoint,
+  type MockProviderRoutes,
+  type ParsedCall,
+  type ParseResult,
+  type PathParams,
+  type ReplyContext,
+  type RouteMatch,
+} from '../provider';
+import { geminiWire } from './wire';
+
+/** Text of a Gemini `Content`: the concatenated text of its parts. */
+function contentText(content: unknown): string {
+  if (!isJsonObject(content) || !Array.isArray(content.parts)) return '';
+  let text = '';
+  for (const part of content.parts) {
+    if (isJsonObject(part) && typeof part.text === 'string') text += part.text;
+  }
+  return text;
+}
+
+function modelOf(params: PathParams): string {
+  return params.model ?? 'unknown';
+}
+
+function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult {
+  const model = modelOf(params);
+  const { contents, systemInstruction, generationConfig } = body;
+  if (!Array.isArray(contents) || contents.length === 0) {
+    return { ok: false, message: '* GenerateContentRequest.contents: contents is not specified\n' };
+  }
+  if (generationConfig !== undefined && !isJsonObject(generationConfig)) {
+    return { ok: false, message: "Invalid value at 'generation_config': expected an object" };
+  }
+  const maxTokens = readTokenLimit(generationConfig?.maxOutputTokens);
+  if (maxTokens === 'invalid') {
+    return {
+      ok: false,
+      message: "Invalid value at 'generation_config.max_output_tokens': expected a positive integer",
+    };
+  }
+
+  const texts = [contentText(systemInstruction)];
+  let lastUserText = '';
+  for (const [index, content] of contents.entries()) {
+    if (!isJsonObject(content) || !Array.isArray(content.parts)) {
+      return { ok: false, message: `Invalid value at 'contents[${index}]': expected a Content with parts` };
+    }
+    const text = contentText(content);
+    texts.push(text);
+    // A content without a role is the user's, as in the real API.
+    if (content.role === undefined || content.role === 'user') lastUserText = text;
+  }
+  const promptTokens = estimateTokensOf(texts);
+  const promptUsage = {
+    promptTokenCount: promptTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+  };
+
+  const call: ParsedCall = {
+    model,
+    lastUserText,
+    succeed(ctx: ReplyContext, cleanText: string) {
+      const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
+      return {
+        candidates: [
+          {
+            content: { role: 'model', parts: [{ text: completion.text }] },
+            finishReason: completion.truncated ? 'MAX_TOKENS' : 'STOP',
+            index: 0,
+          },
+        ],
+        usageMetadata: {
+          ...promptUsage,
+          candidatesTokenCount: completion.tokens,
+          totalTokenCount: promptTokens + completion.tokens,
+        },
+        modelVersion: model,
+        responseId: ctx.requestId,
+      };
+    },
+    // The real API does not fail a blocked prompt: it answers 200 with a block reason and no candidates.
+    contentPolicy: (ctx: ReplyContext) => ({
+      status: 200,
+      body: {
+        promptFeedback: {
+          blockReason: 'SAFETY',
+          safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }],
+        },
+        usageMetadata: { ...promptUsage, totalTokenCount: promptTokens },
+        modelVersion: model,
+        responseId: ctx.requestId,
+      },
+    }),
+  };
+  return { ok: true, call };
+}
+
+/** One embedding request: the `EmbedContentRequest` of `:embedContent`, or one item of `:batchEmbedContents`. */
+interface EmbedRequest {
+  text: string;
+  dimensions: number | undefined;
+}
+
+function readEmbedRequest(request: JsonObject, where: string): EmbedRequest | string {
+  if (!isJsonObject(request.content)) return `* ${where}.content: content is not specified\n`;
+  const dimensions = readTokenLimit(request.outputDimensionality);
+  if (dimensions === 'invalid' || (dimensions !== undefined && dimensions > MAX_EMBEDDING_DIMENSIONS)) {
+    return `* ${where}.output_dimensionality: expected an integer from 1 to ${MAX_EMBEDDING_DIMENSIONS}\n`;
+  }
+  return { text: contentText(request.content), dimensions };
+}
+
+function parseEmbedContent(body: JsonObject, params: PathParams): ParseResult {
+  const request = readEmbedRequest(body, 'EmbedContentRequest');
+  if (typeof request === 'string') return { ok: false, message: request };
+  return {
+    ok: true,
+    call: {
+      model: modelOf(params),
+      lastUserText: request.text,
+      succeed: (_ctx: ReplyContext, cleanText: string) => ({
+        embedding: { values: embed(cleanText, request.dimensions) },
+      }),
+    },
+  };
+}
+
+function parseBatchEmbedContents(body: JsonObject, params: PathParams): ParseResult {
+  const { requests } = body;
+  if (!Array.isArray(requests) || requests.length === 0) {
+    return { ok: false, message: '* BatchEmbedContentsRequest.requests: requests is not specified\n' };
+  }
+  const items: EmbedRequest[] = [];
+  for (const [index, request] of requests.entries()) {
+    const where = `BatchEmbedContentsRequest.requests[${index}]`;
+    const item = readEmbedRequest(isJsonObject(request) ? request : {}, where);
+    if (typeof item === 'string') return { ok: false, message: item };
+    items.push(item);
+  }
+  const last = items.length - 1;
+  return {
+    ok: true,
+    call: {
+      model: modelOf(params),
+      lastUserText: items[last]?.text ?? '',
+      succeed: (_ctx: ReplyContext, cleanText: string) => ({
+        embeddings: items.map((item, index) => ({
+          values: embed(index === last ? cleanText : item.text, item.dimensions),
+        })),
+      }),
+    },
+  };
+}
+
+/** `POST /gemini/v1beta/models/{model}:generateContent` */
+export const geminiGenerateContent: MockEndpoint = {
+  id: 'gemini.generateContent',
+  wire: geminiWire,
+  parse: parseGenerateContent,
+};
+
+/** `POST /gemini/v1beta/models/{model}:embedContent` */
+export const geminiEmbedContent: MockEndpoint = {
+  id: 'gemini.embedContent',
+  wire: geminiWire,
+  parse: parseEmbedContent,
+};
+
+/**
+ * `POST /gemini/v1beta/models/{model}:batchEmbedContents` — what `@google/genai`'s `models.embedContent` actually
+ * calls on the Gemini API. Counted as `gemini.embedContent` because callers think of it as that method.
+ */
+export const geminiBatchEmbedContents: MockEndpoint = {
+  id: 'gemini.embedContent',
+  wire: geminiWire,
+  parse: parseBatchEmbedContents,
+};
+
+const METHODS: Readonly<Record<string, MockEndpoint>> = {
+  generateContent: geminiGenerateContent,
+  embedContent: geminiEmbedContent,
+  batchEmbedContents: geminiBatchEmbedContents,
+};
+
+// The SDK pins v1beta; v1 is accepted too so that clients on the stable API version also work.
+const PATH = /^\/gemini\/(?:v1beta|v1)\/models\/([^/:]+):([A-Za-z]+)$/;
+
+function matchGemini(method: string, pathname: string): RouteMatch | undefined {
+  if (method !== 'POST') return undefined;
+  const match = PATH.exec(pathname);
+  const endpoint = match?.[2] === undefined ? undefined : METHODS[match[2]];
+  if (match?.[1] === undefined || endpoint === undefined) return undefined;
+  try {
+    return { endpoint, params: { model: decodeURIComponent(match[1]) } };
+  } catch {
+    return undefined; // a malformed %-escape is no route at all
+  }
+}
+
+/** The Gemini API's `models/{model}:method` endpoints, under `/gemini`: the SDK's `httpOptions.baseUrl`. */
+export const geminiRoutes: MockProviderRoutes = { match: matchGemini };
