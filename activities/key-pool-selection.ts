@@ -4,7 +4,7 @@
  */
 
 import type { KeyStatus } from '../src/stores/key-state/contract';
-import type { ChatMessage, ChatRequest } from '../src/contract/chat';
+import { textOf, type ChatRequest } from '../src/contract/chat';
 
 /** Where a key stands at a given moment. */
 export type KeyStanding =
@@ -61,16 +61,12 @@ export function nextUtcMidnight(now: number): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
 }
 
-function textOf(message: ChatMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text).join('');
-}
-
 /**
  * Tokens a call may use, for a key's tokens-per-minute limits: input at four characters a token plus a few
  * per message, plus `max_tokens` or `defaultMaxTokens` of output — which is also how OpenAI counts a request
  * against its own limit before answering it.
  */
 export function estimateCallTokens(request: ChatRequest, defaultMaxTokens: number): number {
-  const input = request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m).length / 4) + 4, 0);
+  const input = request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m.content).length / 4) + 4, 0);
   return input + (request.max_tokens ?? defaultMaxTokens);
 }

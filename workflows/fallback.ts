@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatRequest } from '../src/contract/chat';
+import { textOf, type ChatCompletion, type ChatRequest } from '../src/contract/chat';
 import { FailureType } from '../src/contract/failure-types';
 import type { FallbackPlan } from '../src/contract/job';
 
@@ -21,7 +21,7 @@ export const DEGRADABLE_FAILURES: readonly string[] = [
 function lastUserText(request: ChatRequest): string {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
   if (!last) return '';
-  return typeof last.content === 'string' ? last.content : last.content.map((p) => p.text).join('');
+  return textOf(last.content);
 }
 
 /** The answer of the first rule whose pattern matches the last user message, or null. */

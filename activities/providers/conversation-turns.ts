@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../src/contract/chat';
+import { textOf, type ChatMessage } from '../../src/contract/chat';
 
 /** One turn of a conversation for providers that take the system prompt apart and need strict alternation. */
 export interface ConversationTurn {
@@ -16,7 +16,7 @@ export interface Conversation {
 
 /** The non-empty text parts of a message, in order. */
 export function messageTexts(message: ChatMessage): string[] {
-  const texts = typeof message.content === 'string' ? [message.content] : message.content.map((part) => part.text);
+  const texts = [textOf(message.content)];
   // Both Anthropic and Gemini reject empty text blocks, and an empty part carries nothing.
   return texts.filter((text) => text !== '');
 }
@@ -37,9 +37,10 @@ export function toConversation(messages: readonly ChatMessage[]): Conversation {
       continue;
     }
     if (texts.length === 0) continue;
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
     const previous = turns[turns.length - 1];
-    if (previous?.role === message.role) previous.texts.push(...texts);
-    else turns.push({ role: message.role, texts });
+    if (previous?.role === role) previous.texts.push(...texts);
+    else turns.push({ role, texts });
   }
   return { system: systemTexts.length > 0 ? systemTexts.join('\n\n') : undefined, turns };
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest } from '../contract/chat';
+import { textOf, type ChatRequest } from '../contract/chat';
 import type { BudgetPlan, CachePlan, CachePlanMode, FallbackPlan, JobTarget } from '../contract/job';
 import { resolveTargets, type CacheMode, type Config } from '../config';
 import { ownEntry } from '../config/own-entry';
@@ -29,10 +29,6 @@ export interface JobPlan {
 /** Tokens a message costs beyond its text: its role and the chat template's separators. */
 const MESSAGE_OVERHEAD_TOKENS = 4;
 
-function textOf(message: ChatMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text).join('');
-}
-
 /**
  * Input tokens, bounded from above rather than guessed: the UTF-8 bytes of each message's text and name,
  * plus a fixed overhead per message. Byte-level BPE tokenisers (and the byte-fallback vocabularies of the
@@ -43,7 +39,10 @@ function textOf(message: ChatMessage): string {
 export function estimateInputTokens(request: ChatRequest): number {
   return request.messages.reduce(
     (sum, m) =>
-      sum + Buffer.byteLength(textOf(m), 'utf8') + Buffer.byteLength(m.name ?? '', 'utf8') + MESSAGE_OVERHEAD_TOKENS,
+      sum +
+      Buffer.byteLength(textOf(m.content), 'utf8') +
+      Buffer.byteLength(('name' in m ? m.name : undefined) ?? '', 'utf8') +
+      MESSAGE_OVERHEAD_TOKENS,
     0,
   );
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ChatRequest } from '../contract/chat';
+import { textOf, type ChatRequest } from '../contract/chat';
 import type { RequestRef } from '../contract/job';
 import type { ResponseCacheStore } from '../stores/cache/contract';
 
@@ -52,10 +52,7 @@ export async function fromWorkflowRequest(
 /** The request's parameters with only the start of its last user message: all a workflow itself reads. */
 function excerptOf(request: ChatRequest): ChatRequest {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
-  const text = last ? textOf(last).slice(0, RULE_EXCERPT_CHARS) : '';
+  const text = last ? textOf(last.content).slice(0, RULE_EXCERPT_CHARS) : '';
   return { ...request, messages: [{ role: 'user', content: text }] };
 }
 
-function textOf(message: ChatMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text).join('');
-}

@@ -45,19 +45,16 @@ export function toOpenAIRequest(
 }
 
 function toOpenAIMessage(type: OpenAIWireType, message: ChatMessage): ChatCompletionMessageParam {
-  const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {
     case 'developer':
       // The `developer` role is OpenAI's; the chat templates of vLLM, Ollama and friends only know `system`.
-      return type === 'openai'
-        ? { role: 'developer', content: message.content, ...name }
-        : { role: 'system', content: message.content, ...name };
+      return type === 'openai' ? { ...message, role: 'developer' } : { ...message, role: 'system' };
     case 'system':
-      return { role: 'system', content: message.content, ...name };
     case 'user':
-      return { role: 'user', content: message.content, ...name };
+    case 'tool':
+      return message;
     case 'assistant':
-      return { role: 'assistant', content: message.content, ...name };
+      return { ...message, content: message.content ?? null };
   }
 }
 
