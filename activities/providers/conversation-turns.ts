@@ -1,4 +1,4 @@
-import { textOf, type ChatMessage } from '../../src/contract/chat';
+import type { ChatMessage } from '../../src/contract/chat';
 
 /** One turn of a conversation for providers that take the system prompt apart and need strict alternation. */
 export interface ConversationTurn {
@@ -16,7 +16,11 @@ export interface Conversation {
 
 /** The non-empty text parts of a message, in order. */
 export function messageTexts(message: ChatMessage): string[] {
-  const texts = [textOf(message.content)];
+  const { content } = message;
+  const texts =
+    typeof content === 'string'
+      ? [content]
+      : (content ?? []).flatMap((part) => (part.type === 'text' ? [part.text] : []));
   // Both Anthropic and Gemini reject empty text blocks, and an empty part carries nothing.
   return texts.filter((text) => text !== '');
 }
