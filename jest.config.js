@@ -7,6 +7,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   setupFiles: ['<rootDir>/test/helpers/fast-check-seed.ts'],
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testSequencer: '<rootDir>/test/helpers/test-sequencer.js',
   testTimeout: 60_000,
   // Test files share one dev server and the machine has two cores: a little parallelism, not more.
   maxWorkers: 2,

@@ -4,7 +4,8 @@
  */
 
 import type { KeyStatus } from '../src/stores/key-state/contract';
-import { textOf, type ChatRequest } from '../src/contract/chat';
+import type { ChatRequest } from '../src/contract/chat';
+import { footprintOf, imageTokensByName } from '../src/contract/request-footprint';
 
 /** Where a key stands at a given moment. */
 export type KeyStanding =
@@ -62,11 +63,17 @@ export function nextUtcMidnight(now: number): number {
 }
 
 /**
- * Tokens a call may use, for a key's tokens-per-minute limits: input at four characters a token plus a few
- * per message, plus `max_tokens` or `defaultMaxTokens` of output — which is also how OpenAI counts a request
- * against its own limit before answering it.
+ * Tokens a call may use, for a key's tokens-per-minute limits: input at four characters a token (text, tool
+ * schemas, tool calls and results, inline audio and files) plus a few per message and a fixed bound per image
+ * for the model's family, plus `max_tokens` (or `defaultMaxTokens`) for each of the `n` choices — which is also
+ * how OpenAI counts a request against its own limit before answering it.
  */
 export function estimateCallTokens(request: ChatRequest, defaultMaxTokens: number): number {
-  const input = request.messages.reduce((sum, m) => sum + Math.ceil(textOf(m.content).length / 4) + 4, 0);
-  return input + (request.max_tokens ?? defaultMaxTokens);
+  const { texts, images, inlineDataChars, messages } = footprintOf(request);
+  let chars = inlineDataChars;
+  for (const text of texts) chars += text.length;
+  // The pool sees the request as the client named it (maybe a route), so the family comes from that name.
+  const imageTokens = images > 0 ? images * imageTokensByName(request.model) : 0;
+  const input = Math.ceil(chars / 4) + messages * 4 + imageTokens;
+  return input + (request.max_tokens ?? defaultMaxTokens) * (request.n ?? 1);
 }

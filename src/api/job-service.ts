@@ -253,8 +253,13 @@ export class JobService {
   }
 
   /** Runs a job to completion for the synchronous endpoints; failures become HTTP errors. */
-  async run(tenantId: string, request: ChatRequest, plan: JobPlan): Promise<AiJobResult> {
-    const { jobId, handle } = await this.submit({ tenantId, request, plan });
+  async run(
+    tenantId: string,
+    request: ChatRequest,
+    plan: JobPlan,
+    metadata?: Record<string, string>,
+  ): Promise<AiJobResult> {
+    const { jobId, handle } = await this.submit({ tenantId, request, plan, ...(metadata ? { metadata } : {}) });
     const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
     try {
       return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));

@@ -10,6 +10,14 @@ export function requestSchemaOf(schema: z.ZodType): JsonSchema {
     target: 'draft-2020-12',
     io: 'input',
     unrepresentable: 'any',
+    // Discriminated unions (messages by role, parts by type) have mutually exclusive branches, so `anyOf`
+    // says the same as zod's `oneOf` and is what more OpenAPI tooling understands.
+    override: ({ jsonSchema }) => {
+      const branches = (jsonSchema as { oneOf?: unknown }).oneOf;
+      if (branches === undefined) return;
+      delete (jsonSchema as { oneOf?: unknown }).oneOf;
+      (jsonSchema as { anyOf?: unknown }).anyOf = branches;
+    },
   }) as JsonSchema;
   return rest;
 }

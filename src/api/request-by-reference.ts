@@ -49,10 +49,14 @@ export async function fromWorkflowRequest(
   return (await requests.get(input.requestRef.key))?.value ?? null;
 }
 
-/** The request's parameters with only the start of its last user message: all a workflow itself reads. */
+/**
+ * The request's parameters with only the start of its last user message: all a workflow itself reads. Tool
+ * definitions, the response schema and the logit bias can be as large as the messages, so they stay in the
+ * stored request with them; activities read that.
+ */
 function excerptOf(request: ChatRequest): ChatRequest {
+  const { tools: _tools, response_format: _format, logit_bias: _bias, ...parameters } = request;
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
   const text = last ? textOf(last.content).slice(0, RULE_EXCERPT_CHARS) : '';
-  return { ...request, messages: [{ role: 'user', content: text }] };
+  return { ...parameters, messages: [{ role: 'user', content: text }] };
 }
-

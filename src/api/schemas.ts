@@ -1,13 +1,154 @@
 import { z } from 'zod';
-import type { ChatRequest } from '../contract/chat';
+import type { ChatMessage, ChatRequest } from '../contract/chat';
+
+/** Null where the OpenAI SDK's types allow it: the same as leaving the field out. */
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
+const refusalPart = z.strictObject({ type: z.literal('refusal'), refusal: z.string() });
 
-const message = z.strictObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([z.string(), z.array(textPart).min(1)]),
-  name: z.string().max(64).optional(),
+/** What providers accept as an image: an https URL, or inline base64 image data. */
+const IMAGE_URL = /^(https:\/\/\S+|data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+)$/;
+
+const imagePart = z.strictObject({
+  type: z.literal('image_url'),
+  image_url: z.strictObject({
+    url: z.string().max(30_000_000).regex(IMAGE_URL, 'use an https:// URL or a data:image/…;base64,… URI'),
+    detail: nullable(z.enum(['auto', 'low', 'high'])),
+  }),
 });
+
+const audioPart = z.strictObject({
+  type: z.literal('input_audio'),
+  input_audio: z.strictObject({ data: z.string().min(1), format: z.enum(['wav', 'mp3']) }),
+});
+
+const filePart = z.strictObject({
+  type: z.literal('file'),
+  file: z
+    .strictObject({
+      file_data: nullable(z.string().min(1)),
+      file_id: nullable(z.string().min(1)),
+      filename: nullable(z.string().max(256)),
+    })
+    .refine((f) => Boolean(f.file_data) || Boolean(f.file_id), 'a file needs file_data or file_id'),
+});
+
+/** How deep a JSON Schema (tool parameters, a response schema) may nest; real ones stay within a few levels. */
+const MAX_SCHEMA_DEPTH = 64;
+
+/** True when `value` nests no deeper than `MAX_SCHEMA_DEPTH`; iterative, so any depth is measured safely. */
+function shallowEnough(value: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_SCHEMA_DEPTH) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** A JSON Schema object, as tools and response formats carry them. */
+const jsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .refine(shallowEnough, `a schema may nest at most ${MAX_SCHEMA_DEPTH} levels deep`);
+
+/** Tool and function names as every provider accepts them. */
+const toolName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'use 1–64 letters, digits, "_" or "-"');
+
+const toolCall = z.strictObject({
+  id: z.string().min(1).max(256),
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: toolName,
+    arguments: z.string().refine(isJsonText, 'arguments must be a JSON text, e.g. "{}"'),
+  }),
+});
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const name = nullable(z.string().max(64));
+
+const systemMessage = z.strictObject({
+  role: z.enum(['system', 'developer']),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  name,
+});
+
+const userMessage = z.strictObject({
+  role: z.literal('user'),
+  content: z.union([
+    z.string(),
+    z.array(z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart])).min(1),
+  ]),
+  name,
+});
+
+const assistantMessage = z.strictObject({
+  role: z.literal('assistant'),
+  content: nullable(z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart]))])),
+  name,
+  refusal: nullable(z.string()),
+  tool_calls: nullable(z.array(toolCall).max(128)),
+  // The citations of an earlier answer: the openai SDK sends them back when an application appends the returned
+  // message as is (OpenAI's own tool-calling pattern), and OpenAI accepts them. They describe that answer rather than
+  // ask for anything, so they are accepted and not forwarded.
+  annotations: nullable(z.array(z.unknown()).max(1024)),
+});
+
+const toolMessage = z.strictObject({
+  role: z.literal('tool'),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  tool_call_id: z.string().min(1).max(256),
+});
+
+const DEPRECATED_FUNCTIONS =
+  'the "function" role, "functions" and "function_call" are deprecated; use "tools", "tool_choice" and "tool" messages';
+
+const message = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage], {
+  error: (issue) => {
+    const role = (issue.input as { role?: unknown } | undefined)?.role;
+    if (role === 'function') return DEPRECATED_FUNCTIONS;
+    return issue.code === 'invalid_union' ? 'role must be system, developer, user, assistant or tool' : undefined;
+  },
+});
+
+const tool = z.strictObject({
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: toolName,
+    description: nullable(z.string().max(100_000)),
+    parameters: nullable(jsonSchemaObject),
+    strict: nullable(z.boolean()),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: toolName }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.strictObject({
+      name: toolName,
+      description: nullable(z.string()),
+      schema: nullable(jsonSchemaObject),
+      strict: nullable(z.boolean()),
+    }),
+  }),
+]);
 
 /**
  * A model or route name: 1–200 visible ASCII characters. Names reach response headers, metric labels and
@@ -21,19 +162,46 @@ export const modelNameSchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters only (no spaces, control or non-ASCII characters)');
 
+/** Labels: at most 16 entries of short strings (OpenAI's limits for its `metadata`, and the job's labels). */
+const metadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata entries');
+
+const penalty = nullable(z.number().min(-2).max(2));
+
 /** Fields of the OpenAI chat request Switchyard accepts; unknown fields are rejected, not silently dropped. */
 const chatRequestFields = {
   model: modelNameSchema,
   messages: z.array(message).min(1, 'at least one message is required').max(2_000),
-  temperature: z.number().min(0).max(2).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  max_tokens: z.number().int().positive().max(1_000_000).optional(),
-  max_completion_tokens: z.number().int().positive().max(1_000_000).optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
-  seed: z.number().int().optional(),
+  temperature: nullable(z.number().min(0).max(2)),
+  top_p: nullable(z.number().min(0).max(1)),
+  max_tokens: nullable(z.number().int().positive().max(1_000_000)),
+  max_completion_tokens: nullable(z.number().int().positive().max(1_000_000)),
+  stop: nullable(z.union([z.string(), z.array(z.string()).max(4)])),
+  seed: nullable(z.number().int()),
   user: z.string().max(256).optional(),
-  n: z.literal(1, { message: 'only n = 1 is supported' }).optional(),
-  stream: z.boolean().optional(),
+  /** Choices to generate, 1–8; the output reservation is max_tokens for each. */
+  n: nullable(z.number().int().min(1).max(8)),
+  presence_penalty: penalty,
+  frequency_penalty: penalty,
+  logit_bias: nullable(
+    z.record(
+      z.string().regex(/^\d{1,10}$/, 'logit_bias keys are token ids (integer strings)'),
+      z.number().min(-100).max(100),
+    ),
+  ),
+  logprobs: nullable(z.boolean()),
+  top_logprobs: nullable(z.number().int().min(0).max(20)),
+  tools: nullable(z.array(tool).min(1, 'list at least one tool, or leave tools out').max(128)),
+  tool_choice: nullable(toolChoice),
+  parallel_tool_calls: nullable(z.boolean()),
+  response_format: nullable(responseFormat),
+  reasoning_effort: nullable(z.enum(['none', 'minimal', 'low', 'medium', 'high'])),
+  service_tier: nullable(z.enum(['auto', 'default', 'flex', 'scale', 'priority'])),
+  /** OpenAI's stored completions; honoured by OpenAI targets only. */
+  store: nullable(z.boolean()),
+  stream: nullable(z.boolean()),
+  stream_options: nullable(z.strictObject({ include_usage: nullable(z.boolean()) })),
   /** Switchyard's own field: how this request uses the response cache (naming a mode opts it in). */
   cache: z
     .strictObject({
@@ -43,32 +211,199 @@ const chatRequestFields = {
     .optional(),
 };
 
-export const chatCompletionBodySchema = z.strictObject(chatRequestFields);
+type ChatFields = z.infer<z.ZodObject<typeof chatRequestFields>>;
+
+/** Unknown keys stay a 400 naming them; the deprecated function-calling keys say what replaces them. */
+function unknownKeyMessage(issue: { code?: string; keys?: string[] }): string | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const deprecated = (issue.keys ?? []).filter((key) => key === 'functions' || key === 'function_call');
+  return deprecated.length > 0 ? `"${deprecated.join('", "')}": ${DEPRECATED_FUNCTIONS}` : undefined;
+}
+
+/**
+ * What the fields cannot say alone and a provider would reject with a vague error: a tool choice naming no
+ * offered tool, a tool result answering no earlier call, `top_logprobs` without `logprobs`, and
+ * `stream_options` without streaming.
+ */
+function checkConsistency(body: ChatFields, ctx: z.RefinementCtx): void {
+  const offered = new Set((body.tools ?? []).map((t) => t.function.name));
+  const choice = body.tool_choice;
+  if (choice && typeof choice === 'object' && !offered.has(choice.function.name)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tool_choice', 'function', 'name'],
+      message: `"${choice.function.name}" is not a function in tools`,
+    });
+  }
+  if (choice === 'required' && offered.size === 0) {
+    ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: '"required" needs at least one tool in tools' });
+  }
+  const calls = new Set<string>();
+  body.messages.forEach((m, i) => {
+    if (m.role === 'assistant') for (const call of m.tool_calls ?? []) calls.add(call.id);
+    if (m.role === 'tool' && !calls.has(m.tool_call_id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['messages', i, 'tool_call_id'],
+        message: `"${m.tool_call_id}" answers no tool call of an earlier assistant message`,
+      });
+    }
+  });
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null && body.logprobs !== true) {
+    ctx.addIssue({ code: 'custom', path: ['top_logprobs'], message: 'top_logprobs needs "logprobs": true' });
+  }
+  if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
+    ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options needs "stream": true' });
+  }
+}
+
+/** `POST /v1/chat/completions`: OpenAI's chat request, plus Switchyard's `cache`. */
+export const chatCompletionBodySchema = z
+  .strictObject(
+    {
+      ...chatRequestFields,
+      /** OpenAI's request metadata, kept as the job's labels and sent on to OpenAI with `store: true`. */
+      metadata: nullable(metadata),
+    },
+    { error: unknownKeyMessage },
+  )
+  .superRefine(checkConsistency);
 
 /** `POST /v1/jobs`: a chat request plus job fields. */
-export const jobBodySchema = z.strictObject({
-  ...chatRequestFields,
-  /** Free-form labels kept with the job (memo), at most 16 short strings. */
-  metadata: z
-    .record(z.string().max(64), z.string().max(512))
-    .refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata entries')
-    .optional(),
-});
+export const jobBodySchema = z
+  .strictObject(
+    {
+      ...chatRequestFields,
+      /** Free-form labels kept with the job (memo), at most 16 short strings. */
+      metadata: metadata.optional(),
+    },
+    { error: unknownKeyMessage },
+  )
+  .superRefine(checkConsistency);
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
 
-/** Normalises an accepted body to Switchyard's chat request (the form the cache key will be derived from). */
-export function toChatRequest(body: ChatCompletionBody): ChatRequest {
+/** The value, with null read as absent. */
+function present<T>(value: T | null | undefined): value is T {
+  return value !== null && value !== undefined;
+}
+
+function normalisedMessage(m: z.infer<typeof message>): ChatMessage {
+  switch (m.role) {
+    case 'system':
+    case 'developer':
+      return { role: m.role, content: m.content, ...(present(m.name) ? { name: m.name } : {}) };
+    case 'user':
+      return {
+        role: 'user',
+        content:
+          typeof m.content === 'string'
+            ? m.content
+            : m.content.map((part) => {
+                if (part.type === 'image_url') {
+                  const { url, detail } = part.image_url;
+                  return { type: 'image_url', image_url: { url, ...(present(detail) ? { detail } : {}) } };
+                }
+                if (part.type === 'file') {
+                  const { file_data, file_id, filename } = part.file;
+                  return {
+                    type: 'file',
+                    file: {
+                      ...(present(file_data) ? { file_data } : {}),
+                      ...(present(file_id) ? { file_id } : {}),
+                      ...(present(filename) ? { filename } : {}),
+                    },
+                  };
+                }
+                return part;
+              }),
+        ...(present(m.name) ? { name: m.name } : {}),
+      };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        ...(present(m.content) ? { content: m.content } : { content: null }),
+        ...(present(m.name) ? { name: m.name } : {}),
+        ...(present(m.refusal) ? { refusal: m.refusal } : {}),
+        ...(present(m.tool_calls) && m.tool_calls.length > 0 ? { tool_calls: m.tool_calls } : {}),
+      };
+    case 'tool':
+      return { role: 'tool', content: m.content, tool_call_id: m.tool_call_id };
+  }
+}
+
+function normalisedTool(t: z.infer<typeof tool>): NonNullable<ChatRequest['tools']>[number] {
+  const { name: fn, description, parameters, strict } = t.function;
+  return {
+    type: 'function',
+    function: {
+      name: fn,
+      ...(present(description) ? { description } : {}),
+      ...(present(parameters) ? { parameters } : {}),
+      ...(present(strict) ? { strict } : {}),
+    },
+  };
+}
+
+function normalisedFormat(f: z.infer<typeof responseFormat>): ChatRequest['response_format'] {
+  if (f.type !== 'json_schema') return f;
+  const { name: formatName, description, schema, strict } = f.json_schema;
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: formatName,
+      ...(present(description) ? { description } : {}),
+      ...(present(schema) ? { schema } : {}),
+      ...(present(strict) ? { strict } : {}),
+    },
+  };
+}
+
+/** Options of `toChatRequest`. */
+export interface ToChatRequestOptions {
+  /**
+   * The body's `metadata` is OpenAI's request metadata (the chat endpoint), sent on with `store: true`; on
+   * `POST /v1/jobs` it is only the job's labels.
+   */
+  forwardMetadata?: boolean;
+}
+
+/**
+ * Normalises an accepted body to Switchyard's chat request (the form the cache key is derived from): null is
+ * absent, a `stop` string is a one-element list, `max_completion_tokens` is `max_tokens`, and `store` (with
+ * OpenAI's metadata) is kept only when true. `stream`, `stream_options` and `cache` are Switchyard's to act on.
+ */
+export function toChatRequest(
+  body: ChatCompletionBody | z.infer<typeof jobBodySchema>,
+  options: ToChatRequestOptions = {},
+): ChatRequest {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const optional = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | null | undefined) =>
+    present(value) ? { [key]: value } : {};
+  const stored = body.store === true;
   return {
     model: body.model,
-    messages: body.messages,
-    ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
-    ...(body.top_p !== undefined ? { top_p: body.top_p } : {}),
-    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
-    ...(body.stop !== undefined ? { stop: typeof body.stop === 'string' ? [body.stop] : body.stop } : {}),
-    ...(body.seed !== undefined ? { seed: body.seed } : {}),
-    ...(body.user !== undefined ? { user: body.user } : {}),
+    messages: body.messages.map(normalisedMessage),
+    ...optional('temperature', body.temperature),
+    ...optional('top_p', body.top_p),
+    ...optional('max_tokens', maxTokens),
+    ...optional('stop', typeof body.stop === 'string' ? [body.stop] : body.stop),
+    ...optional('seed', body.seed),
+    ...optional('user', body.user),
+    ...optional('n', body.n),
+    ...optional('presence_penalty', body.presence_penalty),
+    ...optional('frequency_penalty', body.frequency_penalty),
+    ...optional('logit_bias', body.logit_bias),
+    ...optional('logprobs', body.logprobs),
+    ...optional('top_logprobs', body.top_logprobs),
+    ...optional('tools', body.tools?.map(normalisedTool)),
+    ...optional('tool_choice', body.tool_choice),
+    ...optional('parallel_tool_calls', body.parallel_tool_calls),
+    ...optional('response_format', present(body.response_format) ? normalisedFormat(body.response_format) : null),
+    ...optional('reasoning_effort', body.reasoning_effort),
+    ...optional('service_tier', body.service_tier),
+    ...(stored ? { store: true } : {}),
+    ...(stored && options.forwardMetadata ? optional('metadata', body.metadata) : {}),
   };
 }
 

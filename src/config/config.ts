@@ -1,12 +1,22 @@
 import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
-import type { CircuitBreakerConfig, FallbackConfig, ProviderConfig, RouteConfig, TenantConfig } from './schema';
+import type {
+  CapabilityOverrides,
+  CircuitBreakerConfig,
+  FallbackConfig,
+  ProviderConfig,
+  RouteConfig,
+  TenantConfig,
+} from './schema';
 
 /** A model alias resolved to a provider and price. */
 export interface ResolvedModel {
   provider: string;
   model: string;
   price: ModelPrice;
+  /** Input tokens one image may cost at most, when the table gives a bound. */
+  imageTokens?: number;
+  capabilities?: CapabilityOverrides;
 }
 
 /** The validated configuration every process runs with. */

@@ -75,7 +75,12 @@ function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>,
     models[name] = {
       provider: providerId,
       model: name,
-      price: { inputUsdPerMTok: entry.inputUsdPerMTok, outputUsdPerMTok: entry.outputUsdPerMTok },
+      price: {
+        inputUsdPerMTok: entry.inputUsdPerMTok,
+        outputUsdPerMTok: entry.outputUsdPerMTok,
+        ...(entry.cachedInputUsdPerMTok !== undefined ? { cachedInputUsdPerMTok: entry.cachedInputUsdPerMTok } : {}),
+      },
+      imageTokens: entry.imageTokens,
     };
   }
   for (const [alias, entry] of Object.entries(file.models ?? {})) {
@@ -88,7 +93,16 @@ function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>,
     models[alias] = {
       provider: entry.provider,
       model: entry.model ?? alias,
-      price: { inputUsdPerMTok: entry.inputUsdPerMTok, outputUsdPerMTok: entry.outputUsdPerMTok },
+      price: {
+        inputUsdPerMTok: entry.inputUsdPerMTok,
+        outputUsdPerMTok: entry.outputUsdPerMTok,
+        ...(entry.cachedInputUsdPerMTok !== undefined ? { cachedInputUsdPerMTok: entry.cachedInputUsdPerMTok } : {}),
+        ...(entry.reasoningOutputUsdPerMTok !== undefined
+          ? { reasoningOutputUsdPerMTok: entry.reasoningOutputUsdPerMTok }
+          : {}),
+      },
+      ...(entry.imageTokens !== undefined ? { imageTokens: entry.imageTokens } : {}),
+      ...(entry.capabilities !== undefined ? { capabilities: entry.capabilities } : {}),
     };
   }
   return models;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CAPABILITIES, type Capability } from '../contract/capabilities';
 import { PROVIDER_TYPES } from '../contract/chat';
 
 /** A host name or IP address to listen on (api.host, HOST). */
@@ -63,6 +64,17 @@ export const unpricedModelPriceSchema = z.strictObject({
   outputUsdPerMTok: z.number().positive('a worst-case price must be greater than 0'),
 });
 
+/**
+ * Capability overrides (`providers.<id>.capabilities`, `models.<name>.capabilities`): false for a model or
+ * server that lacks one its provider type has, true for one that has an extra; unset ones keep the default.
+ */
+export const capabilityOverridesSchema = z.strictObject(
+  Object.fromEntries(CAPABILITIES.map((c) => [c, z.boolean().optional()])) as Record<
+    Capability,
+    z.ZodOptional<z.ZodBoolean>
+  >,
+);
+
 export const providerSchema = z.strictObject({
   type: z.enum(PROVIDER_TYPES),
   /** The provider's API base; the SDK's default when omitted. */
@@ -77,6 +89,8 @@ export const providerSchema = z.strictObject({
   maxConcurrentCalls: z.number().int().positive().default(200),
   /** Price of this provider's models that have none (`provider:model`); overrides `budgets.unpricedModelPrice`. */
   unpricedModelPrice: unpricedModelPriceSchema.optional(),
+  /** What this provider's models support, where it differs from the defaults of its type. */
+  capabilities: capabilityOverridesSchema.optional(),
 });
 
 export const modelSchema = z.strictObject({
@@ -86,6 +100,14 @@ export const modelSchema = z.strictObject({
   model: z.string().min(1).optional(),
   inputUsdPerMTok: z.number().nonnegative(),
   outputUsdPerMTok: z.number().nonnegative(),
+  /** Price of prompt tokens served from the provider's prompt cache; the input price when unset. */
+  cachedInputUsdPerMTok: z.number().nonnegative().optional(),
+  /** Price of reasoning (thinking) tokens; the output price when unset. */
+  reasoningOutputUsdPerMTok: z.number().nonnegative().optional(),
+  /** Input tokens one image may cost at most; a bound by model family when unset. */
+  imageTokens: z.number().int().positive().max(1_000_000).optional(),
+  /** What this model supports, where it differs from its provider's. */
+  capabilities: capabilityOverridesSchema.optional(),
 });
 
 const validRegex = z.string().refine(
@@ -277,3 +299,4 @@ export type TenantConfig = z.infer<typeof tenantSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];
+export type CapabilityOverrides = z.infer<typeof capabilityOverridesSchema>;

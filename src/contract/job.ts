@@ -18,6 +18,10 @@ export const STATUS_QUERY = 'status';
 export interface ModelPrice {
   inputUsdPerMTok: number;
   outputUsdPerMTok: number;
+  /** Prompt tokens read from the provider's prompt cache; charged at the input price when absent. */
+  cachedInputUsdPerMTok?: number;
+  /** Reasoning (thinking) tokens; charged at the output price when absent. */
+  reasoningOutputUsdPerMTok?: number;
 }
 
 /** One provider/model a job may call. Carries a key *alias*, never the key itself. */

@@ -76,8 +76,14 @@ export function answerChat(input: MockChatInput): MockChatOutput {
     // model would give at this length.
     return { kind: 'text', text, tokens: estimateTokens(text), truncated: false };
   }
-  const base = input.toolResults.length > 0 ? toolResultsText(input) : withImages(input.lastUserText, input.images);
-  return { kind: 'text', ...completeText(input.model, base, input.maxTokens, input.outputTokens) };
+  if (input.toolResults.length > 0) {
+    return { kind: 'text', ...completeText(input.model, toolResultsText(input), input.maxTokens, input.outputTokens) };
+  }
+  const preface = imagesPreface(input.images);
+  return {
+    kind: 'text',
+    ...completeText(input.model, input.lastUserText, input.maxTokens, input.outputTokens, preface),
+  };
 }
 
 function chosenTool(input: MockChatInput): MockTool | undefined {
@@ -108,12 +114,13 @@ function toolResultsText(input: MockChatInput): string {
     .join('; ');
 }
 
-function withImages(text: string, images: readonly MockImage[]): string {
-  if (images.length === 0) return text;
+/** What the mock "sees" in the images, before the echo of the question: "I see an image (image/png, 68 bytes). ". */
+function imagesPreface(images: readonly MockImage[]): string {
+  if (images.length === 0) return '';
   const described = images.map((image) =>
     'url' in image ? `an image at ${image.url}` : `an image (${image.mediaType}, ${image.bytes} bytes)`,
   );
-  return `I see ${described.join(' and ')}. ${text}`;
+  return `I see ${described.join(' and ')}. `;
 }
 
 /** Bytes and media type of a `data:` URI, or undefined when it is not a base64 data URI. */

@@ -35,16 +35,18 @@ const FILLER = ' lorem ipsum dolor sit amet';
  * The deterministic reply: the model name and the start of the last user message, so a test can
  * tell which request an answer belongs to. With `outputTokens` (the `output-tokens` directive) the reply
  * is padded or cut to that many tokens, as a model that answers at length. Either way it is cut to
- * `maxTokens` worth of characters when it is longer: a request's output limit always wins.
+ * `maxTokens` worth of characters when it is longer: a request's output limit always wins. A `preface`
+ * (e.g. what the mock saw in the images) comes before the echo and does not shorten it.
  */
 export function completeText(
   model: string,
   lastUserText: string,
   maxTokens: number | undefined,
   outputTokens?: number,
+  preface = '',
 ): Completion {
   const echo = lastUserText.replace(/\s+/g, ' ').trim().slice(0, ECHO_CHARS);
-  const reply = `Mock reply (${model}): ${echo}`;
+  const reply = `Mock reply (${model}): ${preface}${echo}`;
   const full = outputTokens === undefined ? reply : sized(reply, outputTokens * CHARS_PER_TOKEN);
   if (maxTokens !== undefined && estimateTokens(full) > maxTokens) {
     const text = full.slice(0, maxTokens * CHARS_PER_TOKEN);

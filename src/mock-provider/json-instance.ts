@@ -28,10 +28,13 @@ function instance(schema: unknown, root: JsonObject, draw: Draw, depth: number, 
   }
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+  if (Array.isArray(schema.allOf) && schema.allOf.length > 0)
+    return allOfInstance(schema.allOf, root, draw, depth, name);
+  for (const key of ['anyOf', 'oneOf'] as const) {
     const options: unknown = schema[key];
     if (Array.isArray(options) && options.length > 0) {
       const choices = options as unknown[];
+      // The first option that is not `null`, so that a nullable field gets a value a caller can look at.
       const first = choices.find((option) => !(isJsonObject(option) && option.type === 'null')) ?? choices[0];
       return instance(first, root, draw, depth + 1, name);
     }
@@ -56,8 +59,20 @@ function instance(schema: unknown, root: JsonObject, draw: Draw, depth: number, 
     case 'null':
       return null;
     default:
-      return isJsonObject(schema.properties) ? objectInstance(schema, root, draw, depth, name) : name;
+      // No type: what the keywords imply (zod writes `{}` for unknown, the name is as good a value as any).
+      if (isJsonObject(schema.properties)) return objectInstance(schema, root, draw, depth, name);
+      if (schema.items !== undefined || Array.isArray(schema.prefixItems)) {
+        return arrayInstance(schema, root, draw, depth, name);
+      }
+      return name;
   }
+}
+
+/** `allOf`: the instances of the parts merged when they are objects (the usual use), else the first part's. */
+function allOfInstance(parts: unknown[], root: JsonObject, draw: Draw, depth: number, name: string): unknown {
+  const values = parts.map((part) => instance(part, root, draw, depth + 1, name));
+  if (values.every(isJsonObject)) return Object.assign({}, ...values) as JsonObject;
+  return values[0];
 }
 
 function resolveRef(ref: string, root: JsonObject): unknown {
@@ -116,20 +131,24 @@ function stringInstance(schema: JsonObject, draw: Draw, name: string): string {
 }
 
 function numberInstance(schema: JsonObject, integer: boolean): number {
+  const step = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : integer ? 1 : 0;
   const lower =
     typeof schema.minimum === 'number'
       ? schema.minimum
       : typeof schema.exclusiveMinimum === 'number'
-        ? schema.exclusiveMinimum + (integer ? 1 : 0.5)
+        ? schema.exclusiveMinimum + (step || 0.5)
         : undefined;
   const upper =
     typeof schema.maximum === 'number'
       ? schema.maximum
       : typeof schema.exclusiveMaximum === 'number'
-        ? schema.exclusiveMaximum - (integer ? 1 : 0.5)
+        ? schema.exclusiveMaximum - (step || 0.5)
         : undefined;
-  let value = lower ?? (upper !== undefined ? Math.min(upper, 1) : 1);
-  if (integer) value = Math.ceil(value);
-  if (upper !== undefined && value > upper) value = integer ? Math.floor(upper) : upper;
+  // 1 when the bounds allow it (zod bounds every integer by the safe-integer range), else the nearest bound.
+  let value = Math.min(Math.max(1, lower ?? -Infinity), upper ?? Infinity);
+  if (step > 0) {
+    value = Math.ceil(value / step) * step;
+    if (upper !== undefined && value > upper) value = Math.floor(upper / step) * step;
+  }
   return value;
 }

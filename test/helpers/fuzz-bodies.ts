@@ -2,6 +2,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { arbitraryOf, validateJson, type SchemaNode } from './json-schema';
 import { fuzzText, oddString, oddValue, PROTO_NAMES } from './fuzz-values';
+import { servableBody } from './fuzz-servable';
 
 /** A request body as sent, and whether the operation's schema forbids what the server will parse from it. */
 export interface FuzzBody {
@@ -200,11 +201,11 @@ function asZodSees(value: unknown): unknown {
   );
 }
 
-/** Valid bodies of `schema`, with the model drawn from `model` and without `stream` (which would be refused). */
+/** Valid bodies of `schema` that every target can serve (see `servableBody`), with the model drawn from `model` and without `stream` (which would be refused). */
 export function validBodyArb(schema: SchemaNode, root: unknown, model?: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
   const options = { string: fuzzText, maxItems: 3, maxStringLength: 40 };
   return fc.tuple(arbitraryOf(schema, root, options), model ?? fc.constant(undefined)).map(([body, name]) => {
-    const { stream: _stream, ...rest } = body as Record<string, unknown>;
+    const { stream: _stream, ...rest } = servableBody(body) as Record<string, unknown>;
     return name === undefined ? rest : { ...rest, model: name };
   });
 }

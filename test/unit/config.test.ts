@@ -24,7 +24,11 @@ describe('configuration', () => {
     expect(config.defaultRoute).toBe('default');
     expect(config.api.port).toBe(8080);
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'switchyard' });
-    expect(config.models['gpt-4o-mini']?.price).toEqual({ inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 });
+    expect(config.models['gpt-4o-mini']?.price).toEqual({
+      inputUsdPerMTok: 0.15,
+      outputUsdPerMTok: 0.6,
+      cachedInputUsdPerMTok: 0.075,
+    });
     expect(config.models['claude-haiku-4-5']).toBeUndefined();
   });
 

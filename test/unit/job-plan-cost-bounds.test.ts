@@ -127,6 +127,7 @@ describe('unpriced models', () => {
     expect(planJob(config, 'capped', ask('gpt-4o-mini')).targets[0]?.price).toEqual({
       inputUsdPerMTok: 0.15,
       outputUsdPerMTok: 0.6,
+      cachedInputUsdPerMTok: 0.075,
     });
   });
 

@@ -5,6 +5,7 @@ import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
 import { classifyAnthropicError } from './errors';
+import { structuredOutputTool } from './tools';
 import { fromAnthropicMessage, toAnthropicRequest } from './wire';
 
 /**
@@ -41,7 +42,7 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
       } finally {
         deadline.dispose();
       }
-      return fromAnthropicMessage(raw, model);
+      return fromAnthropicMessage(raw, model, structuredOutputTool(request));
     },
   };
 }

@@ -4,7 +4,6 @@ import { FailureType } from '../../../src/contract/failure-types';
 import { startCallDeadline } from '../call-deadline';
 import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
-import { toConversation } from '../conversation-turns';
 import { ProviderError } from '../provider-error';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
 import { classifyGeminiError } from './errors';
@@ -34,23 +33,23 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
   return {
     type: 'gemini',
     async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
-      // With no user or assistant text the SDK throws a plain Error before any call, which would read as a
-      // provider fault: retried, and counted against the circuit every tenant shares. The request is invalid.
-      if (toConversation(request.messages).turns.length === 0) {
-        throw new ProviderError(FailureType.InvalidRequest, 'Gemini needs at least one user or assistant message.', {
-          status: 400,
-        });
-      }
       const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
       let raw: unknown;
       try {
-        raw = await client.models.generateContent(
-          toGeminiRequest(model, request, {
-            abortSignal: deadline.signal,
-            defaultMaxTokens: connection.defaultMaxTokens,
-          }),
-        );
+        const params = toGeminiRequest(model, request, {
+          abortSignal: deadline.signal,
+          defaultMaxTokens: connection.defaultMaxTokens,
+        });
+        // With no turn at all the SDK throws a plain Error before any call, which would read as a provider
+        // fault: retried, and counted against the circuit every tenant shares. The request is invalid.
+        if (params.contents === undefined || (Array.isArray(params.contents) && params.contents.length === 0)) {
+          throw new ProviderError(FailureType.InvalidRequest, 'Gemini needs at least one user or assistant message.', {
+            status: 400,
+          });
+        }
+        raw = await client.models.generateContent(params);
       } catch (error) {
+        // A ProviderError raised while building the request passes through unchanged.
         throw providerFailure(error, classifyGeminiError, { signal, deadline });
       } finally {
         deadline.dispose();

@@ -36,7 +36,7 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, me
       });
     }
     const tenantId = tenantOf(res);
-    const request = toChatRequest(body);
+    const request = toChatRequest(body, { forwardMetadata: true });
     const plan = jobs.plan(tenantId, request, body.cache);
     await limiter.consume(tenantId, plan.tokenEstimate);
 
@@ -57,7 +57,7 @@ export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, me
       }
     }
 
-    const result = await jobs.run(tenantId, request, plan);
+    const result = await jobs.run(tenantId, request, plan, body.metadata ?? undefined);
     res.setHeader('x-switchyard-job-id', safeHeaderValue(result.jobId));
     res.setHeader('x-switchyard-cache', result.cacheHit ? 'hit' : result.coalesced ? 'coalesced' : 'miss');
     res.setHeader('x-switchyard-provider', safeHeaderValue(`${result.providerId}:${result.model}`));

@@ -1,17 +1,13 @@
-import { completeText, estimateTokensOf } from '../content';
-import { isJsonObject, type JsonObject, readTokenLimit } from '../json';
+import { answerChat } from '../chat-behaviour';
+import { estimateTokensOf } from '../content';
+import { type JsonObject, readTokenLimit } from '../json';
 import { type MockEndpoint, type MockProviderRoutes, type ParseResult, type ReplyContext } from '../provider';
+import { readAnthropicChat } from './chat-input';
 import { anthropicWire } from './wire';
 
-/** Text of a string or of the text blocks of a content array (system prompt or message content). */
-function blocksText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const block of content) {
-    if (isJsonObject(block) && block.type === 'text' && typeof block.text === 'string') text += block.text;
-  }
-  return text;
+/** `toolu_…` ids: unique per answer (the sequence) and per call within it, and the same for the same request order. */
+function toolUseId(sequence: number, index: number): string {
+  return `toolu_mock${sequence.toString(16).padStart(16, '0')}${index.toString(16).padStart(2, '0')}`;
 }
 
 function parseMessages(body: JsonObject): ParseResult {
@@ -29,36 +25,48 @@ function parseMessages(body: JsonObject): ParseResult {
   }
   if (stream === true) return { ok: false, message: 'stream: the mock provider does not support streaming' };
 
-  const texts = [blocksText(system)];
-  let lastUserText = '';
-  for (const [index, message] of messages.entries()) {
-    if (!isJsonObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
-      return { ok: false, message: `messages.${index}.role: Input should be 'user' or 'assistant'` };
-    }
-    const text = blocksText(message.content);
-    texts.push(text);
-    if (message.role === 'user') lastUserText = text;
-  }
-  const inputTokens = estimateTokensOf(texts);
+  const read = readAnthropicChat(body);
+  if (!read.ok) return read;
+  const inputTokens = estimateTokensOf(read.promptTexts);
 
   return {
     ok: true,
     call: {
       model,
-      lastUserText,
+      lastUserText: read.lastUserText,
       succeed(ctx: ReplyContext, cleanText: string) {
-        const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
+        const output = answerChat({
+          ...read.input,
+          model,
+          lastUserText: cleanText,
+          maxTokens,
+          outputTokens: ctx.outputTokens,
+        });
+        const answer =
+          output.kind === 'tool_calls'
+            ? {
+                content: output.calls.map((call, index) => ({
+                  type: 'tool_use',
+                  id: toolUseId(ctx.sequence, index),
+                  name: call.name,
+                  input: call.arguments,
+                })),
+                stop_reason: 'tool_use',
+              }
+            : {
+                content: [{ type: 'text', text: output.text }],
+                stop_reason: output.truncated ? 'max_tokens' : 'end_turn',
+              };
         return {
           id: `msg_mock${ctx.sequence.toString(16).padStart(16, '0')}`,
           type: 'message',
           role: 'assistant',
           model,
-          content: [{ type: 'text', text: completion.text }],
-          stop_reason: completion.truncated ? 'max_tokens' : 'end_turn',
+          ...answer,
           stop_sequence: null,
           usage: {
             input_tokens: inputTokens,
-            output_tokens: completion.tokens,
+            output_tokens: output.tokens,
             cache_creation_input_tokens: 0,
             cache_read_input_tokens: 0,
             service_tier: 'standard',

@@ -1,4 +1,5 @@
-import { completeText, embed, estimateTokensOf, MAX_EMBEDDING_DIMENSIONS } from '../content';
+import { answerChat, type MockChatOutput } from '../chat-behaviour';
+import { embed, estimateTokensOf, MAX_EMBEDDING_DIMENSIONS } from '../content';
 import { isJsonObject, type JsonObject, readTokenLimit } from '../json';
 import {
   type MockEndpoint,
@@ -9,6 +10,7 @@ import {
   type ReplyContext,
   type RouteMatch,
 } from '../provider';
+import { readGeminiChat } from './chat-input';
 import { geminiWire } from './wire';
 
 /** Text of a Gemini `Content`: the concatenated text of its parts. */
@@ -27,33 +29,9 @@ function modelOf(params: PathParams): string {
 
 function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult {
   const model = modelOf(params);
-  const { contents, systemInstruction, generationConfig } = body;
-  if (!Array.isArray(contents) || contents.length === 0) {
-    return { ok: false, message: '* GenerateContentRequest.contents: contents is not specified\n' };
-  }
-  if (generationConfig !== undefined && !isJsonObject(generationConfig)) {
-    return { ok: false, message: "Invalid value at 'generation_config': expected an object" };
-  }
-  const maxTokens = readTokenLimit(generationConfig?.maxOutputTokens);
-  if (maxTokens === 'invalid') {
-    return {
-      ok: false,
-      message: "Invalid value at 'generation_config.max_output_tokens': expected a positive integer",
-    };
-  }
-
-  const texts = [contentText(systemInstruction)];
-  let lastUserText = '';
-  for (const [index, content] of contents.entries()) {
-    if (!isJsonObject(content) || !Array.isArray(content.parts)) {
-      return { ok: false, message: `Invalid value at 'contents[${index}]': expected a Content with parts` };
-    }
-    const text = contentText(content);
-    texts.push(text);
-    // A content without a role is the user's, as in the real API.
-    if (content.role === undefined || content.role === 'user') lastUserText = text;
-  }
-  const promptTokens = estimateTokensOf(texts);
+  const request = readGeminiChat(body, model);
+  if (typeof request === 'string') return { ok: false, message: request };
+  const promptTokens = estimateTokensOf(request.promptTexts);
   const promptUsage = {
     promptTokenCount: promptTokens,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
@@ -61,21 +39,22 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
 
   const call: ParsedCall = {
     model,
-    lastUserText,
+    lastUserText: request.lastUserText,
     succeed(ctx: ReplyContext, cleanText: string) {
-      const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
+      const answer = answerChat({ ...request.input, lastUserText: cleanText, outputTokens: ctx.outputTokens });
+      // Every candidate is the same deterministic answer; each is billed, as the real API bills each candidate.
+      const candidates = Array.from({ length: request.candidateCount }, (_, index) => ({
+        content: { role: 'model', parts: answerParts(answer, ctx) },
+        finishReason: answer.kind === 'text' && answer.truncated ? 'MAX_TOKENS' : 'STOP',
+        index,
+      }));
+      const candidatesTokens = answer.tokens * request.candidateCount;
       return {
-        candidates: [
-          {
-            content: { role: 'model', parts: [{ text: completion.text }] },
-            finishReason: completion.truncated ? 'MAX_TOKENS' : 'STOP',
-            index: 0,
-          },
-        ],
+        candidates,
         usageMetadata: {
           ...promptUsage,
-          candidatesTokenCount: completion.tokens,
-          totalTokenCount: promptTokens + completion.tokens,
+          candidatesTokenCount: candidatesTokens,
+          totalTokenCount: promptTokens + candidatesTokens,
         },
         modelVersion: model,
         responseId: ctx.requestId,
@@ -96,6 +75,14 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
     }),
   };
   return { ok: true, call };
+}
+
+/** The answer as Gemini parts: function calls carry ids, unique per response, that their results quote back. */
+function answerParts(answer: MockChatOutput, ctx: ReplyContext): JsonObject[] {
+  if (answer.kind === 'text') return [{ text: answer.text }];
+  return answer.calls.map((call, index) => ({
+    functionCall: { id: `${ctx.requestId}-call-${index}`, name: call.name, args: call.arguments },
+  }));
 }
 
 /** One embedding request: the `EmbedContentRequest` of `:embedContent`, or one item of `:batchEmbedContents`. */
@@ -179,11 +166,12 @@ export const geminiBatchEmbedContents: MockEndpoint = {
   parse: parseBatchEmbedContents,
 };
 
-const METHODS: Readonly<Record<string, MockEndpoint>> = {
-  generateContent: geminiGenerateContent,
-  embedContent: geminiEmbedContent,
-  batchEmbedContents: geminiBatchEmbedContents,
-};
+// A Map, not an object literal: a method named like an inherited property (`:constructor`) must find nothing.
+const METHODS: ReadonlyMap<string, MockEndpoint> = new Map([
+  ['generateContent', geminiGenerateContent],
+  ['embedContent', geminiEmbedContent],
+  ['batchEmbedContents', geminiBatchEmbedContents],
+]);
 
 // The SDK pins v1beta; v1 is accepted too so that clients on the stable API version also work.
 const PATH = /^\/gemini\/(?:v1beta|v1)\/models\/([^/:]+):([A-Za-z]+)$/;
@@ -191,7 +179,7 @@ const PATH = /^\/gemini\/(?:v1beta|v1)\/models\/([^/:]+):([A-Za-z]+)$/;
 function matchGemini(method: string, pathname: string): RouteMatch | undefined {
   if (method !== 'POST') return undefined;
   const match = PATH.exec(pathname);
-  const endpoint = match?.[2] === undefined ? undefined : METHODS[match[2]];
+  const endpoint = match?.[2] === undefined ? undefined : METHODS.get(match[2]);
   if (match?.[1] === undefined || endpoint === undefined) return undefined;
   try {
     return { endpoint, params: { model: decodeURIComponent(match[1]) } };

@@ -1,90 +1,20 @@
-import {
-  completeText,
-  embed,
-  estimateTokens,
-  estimateTokensOf,
-  MAX_EMBEDDING_DIMENSIONS,
-  toBase64Float32,
-} from '../content';
-import { isJsonObject, type JsonObject, readTokenLimit } from '../json';
+import { embed, estimateTokens, MAX_EMBEDDING_DIMENSIONS, toBase64Float32 } from '../content';
+import { type JsonObject, readTokenLimit } from '../json';
 import { type MockEndpoint, type MockProviderRoutes, type ParseResult, type ReplyContext } from '../provider';
+import { chatCompletionBody } from './chat-answer';
+import { readChatRequest } from './chat-request';
 import { openaiWire } from './wire';
 
-/** Text of an OpenAI message: a string, or the text parts of a content array. */
-function messageText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const part of content) {
-    if (isJsonObject(part) && part.type === 'text' && typeof part.text === 'string') text += part.text;
-  }
-  return text;
-}
-
 function parseChat(body: JsonObject): ParseResult {
-  const { model, messages, n, stream } = body;
-  if (typeof model !== 'string' || model === '') return { ok: false, message: 'you must provide a model parameter' };
-  if (!Array.isArray(messages)) return { ok: false, message: "Missing required parameter: 'messages'." };
-  if (messages.length === 0)
-    return { ok: false, message: "Invalid 'messages': empty array. Expected an array with minimum length 1." };
-  if (stream === true) return { ok: false, message: "The mock provider does not support 'stream': true." };
-  // max_completion_tokens superseded max_tokens; the API rejects requests that send both, the mock takes the newer.
-  const maxTokens = readTokenLimit(body.max_completion_tokens ?? body.max_tokens);
-  if (maxTokens === 'invalid')
-    return { ok: false, message: "Invalid 'max_completion_tokens': expected an integer of at least 1." };
-  const choices = n ?? 1;
-  if (typeof choices !== 'number' || !Number.isInteger(choices) || choices < 1 || choices > 128) {
-    return { ok: false, message: "Invalid 'n': expected an integer from 1 to 128." };
-  }
-
-  const texts: string[] = [];
-  let lastUserText = '';
-  for (const [index, message] of messages.entries()) {
-    if (!isJsonObject(message) || typeof message.role !== 'string') {
-      return { ok: false, message: `Invalid 'messages[${index}]': expected an object with a 'role'.` };
-    }
-    const text = messageText(message.content);
-    texts.push(text);
-    if (message.role === 'user') lastUserText = text;
-  }
-  const promptTokens = estimateTokensOf(texts);
-
+  const read = readChatRequest(body);
+  if (!read.ok) return read;
+  const { call } = read;
   return {
     ok: true,
     call: {
-      model,
-      lastUserText,
-      succeed(ctx: ReplyContext, cleanText: string) {
-        const completion = completeText(model, cleanText, maxTokens, ctx.outputTokens);
-        const choice = (index: number): JsonObject => ({
-          index,
-          message: { role: 'assistant', content: completion.text, refusal: null, annotations: [] },
-          logprobs: null,
-          finish_reason: completion.truncated ? 'length' : 'stop',
-        });
-        const completionTokens = completion.tokens * choices;
-        return {
-          id: `chatcmpl-mock${ctx.sequence.toString(16).padStart(20, '0')}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model,
-          choices: Array.from({ length: choices }, (_, index) => choice(index)),
-          usage: {
-            prompt_tokens: promptTokens,
-            completion_tokens: completionTokens,
-            total_tokens: promptTokens + completionTokens,
-            prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-            completion_tokens_details: {
-              reasoning_tokens: 0,
-              audio_tokens: 0,
-              accepted_prediction_tokens: 0,
-              rejected_prediction_tokens: 0,
-            },
-          },
-          service_tier: 'default',
-          system_fingerprint: 'fp_mock',
-        };
-      },
+      model: call.input.model,
+      lastUserText: call.input.lastUserText,
+      succeed: (ctx: ReplyContext, cleanText: string) => chatCompletionBody(call, ctx, cleanText),
     },
   };
 }
