@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startDevServer, type DevServer } from './dev-server';
+import { publishSharedBundle } from './workflow-bundle';
 
 declare global {
   // Shared between jest's global setup and teardown (same process).
@@ -18,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   execFileSync('bash', [resolve(__dirname, '../../scripts/install-temporal.sh')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const server = await startDevServer();
+  const [server] = await Promise.all([startDevServer(), publishSharedBundle()]);
   globalThis.__SWITCHYARD_DEV_SERVER__ = server;
   process.env.TEMPORAL_ADDRESS = server.address;
 }

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { connectClosable } from './closable-connection';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { dataConverterFor } from '../../src/codec/data-converter';
 import { hashApiKey, loadConfig, type Config } from '../../src/config';
 import { startMockProvider, type MockBehavior, type MockProviderHandle } from '../../src/mock-provider';
 import { createLogger } from '../../src/telemetry/logger';
 import { mockProviderEnv } from '../../src/dev/mock-provider-env';
+import { workflowBundle } from './workflow-bundle';
 import { createWorkers, openWorkerStores, type WorkerStores } from '../../src/worker/create-workers';
 
 export const TEST_API_KEY = 'sk-switchyard-test';
@@ -56,22 +57,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-let bundle: Promise<Awaited<ReturnType<typeof bundleWorkflowCode>>> | undefined;
-
-/** The workflow bundle, built once per test file. */
-export function workflowBundle() {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentBundlerLogger });
-  return bundle;
-}
-
-const silentBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
+export { workflowBundle };
 
 /** Environment pointing every provider at the mock and isolating this file's task queues and stores. */
 export function harnessEnv(mockUrl: string, extra: Record<string, string> = {}): Record<string, string> {

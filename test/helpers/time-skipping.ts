@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { JobActivities, ProviderActivities, StoreSteps } from '../../src/contract/activities';
 import type { ChatCompletion, ChatRequest } from '../../src/contract/chat';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
 import { jobsTaskQueue, providerTaskQueue } from '../../src/contract/task-queues';
 import type { ProviderCallInput, ProviderCallResult } from '../../src/contract/provider-call';
 import type { AiJobInput, CachePlan, CachedResponse, JobTarget } from '../../src/contract/job';
+import { workflowBundle } from './workflow-bundle';
 
 /** Task-queue prefix of the time-skipping environment: each test file has its own server, so one name does. */
 export const PREFIX = 'ts';
@@ -49,27 +50,6 @@ export interface TimeSkipping {
  * 80% of the heartbeat timeout (8 s for the workflows' 10 s): sent more often here, cancellations arrive at once.
  */
 const QUICK_CANCELLATION = { maxHeartbeatThrottleInterval: '50ms' } as const;
-
-let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
-
-/**
- * The real workflows, bundled once per test file. Built here rather than through the harness so these tests load
- * nothing but the contract and the workflows.
- */
-function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (message: string) => console.error(message),
-    },
-  });
-  return bundle;
-}
 
 /** The launcher scripts/install-test-server.sh writes. */
 export function testServerPath(): string {
