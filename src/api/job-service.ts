@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
@@ -10,7 +9,6 @@ import {
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChatRequest } from '../contract/chat';
 import type { Logger } from 'pino';
-import { FailureType } from '../contract/failure-types';
 import * as attributes from '../contract/search-attributes';
 import { jobsTaskQueue } from '../contract/task-queues';
 import {
@@ -28,18 +26,15 @@ import { UnpricedModelError } from './unpriced-model-error';
 import { failureHttpOf } from './failure-status';
 import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
+import { existingJob, jobNotFound, submissionHash, type SubmittedJob } from './idempotent-jobs';
+
+export type { SubmittedJob };
+import { syncRunError } from './sync-run-error';
 import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
 import { guardStore } from '../stores/shared/store-unavailable';
 import type { ResponseCacheStore } from '../stores/cache/contract';
-import { idempotentJobId, newJobId, requestHash } from './job-ids';
-import {
-  CLOSED_JOB_ERRORS,
-  isStringRecord,
-  jobStateOf,
-  type CancellingView,
-  type JobState,
-  type JobView,
-} from './job-view';
+import { idempotentJobId, newJobId } from './job-ids';
+import { CLOSED_JOB_ERRORS, isStringRecord, jobStateOf, type CancellingView, type JobView } from './job-view';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
@@ -60,15 +55,6 @@ export interface IdempotentLookup {
   idempotencyKey: string;
   request: ChatRequest;
   metadata?: Record<string, string>;
-}
-
-export interface SubmittedJob {
-  jobId: string;
-  /** True when an Idempotency-Key matched a job submitted before: nothing new was started. */
-  existing: boolean;
-  /** The job's state when it was found: `running` for a new job, the earlier job's own state when `existing`. */
-  status: JobState;
-  handle: WorkflowHandle<AiJobWorkflow>;
 }
 
 /** A progress query must not hold a GET hostage when no worker is there to answer it. */
@@ -264,32 +250,7 @@ export class JobService {
     try {
       return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));
     } catch (err) {
-      if (isDeadlineExceeded(err)) {
-        throw new HttpError(
-          504,
-          'job_timeout',
-          `The job did not finish within ${this.config.api.syncTimeoutSeconds} s; it goes on as ${jobId} (GET /v1/jobs/${jobId}).`,
-          // The job goes on and will be charged: an SDK retry would start (and pay for) a second one. The
-          // official OpenAI and Anthropic SDKs obey this header.
-          { details: { job_id: jobId }, headers: { 'x-should-retry': 'false' } },
-        );
-      }
-      if (err instanceof WorkflowFailedError) {
-        const failure = jobFailureOf(err);
-        this.logger?.warn({ jobId, tenantId, failureType: failure.type, detail: failure.detail }, 'job failed');
-        const mapped = failureHttpOf(failure.type);
-        throw new HttpError(mapped.status, mapped.code, failure.message, {
-          details: { job_id: jobId, attempts: failure.attempts },
-          // A provider outage (overloaded, circuit open) is a 503, and every 503 tells the client when to retry.
-          headers:
-            failure.type === FailureType.RateLimited
-              ? { 'retry-after': '1' }
-              : mapped.status === 503
-                ? { 'retry-after': '5' }
-                : {},
-        });
-      }
-      throw err;
+      throw syncRunError(err, { jobId, tenantId, syncTimeoutSeconds: this.config.api.syncTimeoutSeconds }, this.logger);
     }
   }
 
@@ -368,34 +329,4 @@ export class JobService {
     }
     return view;
   }
-}
-
-/** What tells a retried submission from a different one under the same Idempotency-Key. */
-function submissionHash(input: { request: ChatRequest; metadata?: Record<string, string> }): string {
-  return requestHash({ request: input.request, metadata: input.metadata ?? {} });
-}
-
-/**
- * The job an earlier submission started, when it asked the same as this one (`hash`); a 409 when it asked
- * something else, or when `hash` is null (no Idempotency-Key binds this submission to that job).
- */
-function existingJob(
-  jobId: string,
-  handle: WorkflowHandle<AiJobWorkflow>,
-  description: WorkflowExecutionDescription,
-  hash: string | null,
-): SubmittedJob {
-  if (hash === null || description.memo?.requestHash !== hash) {
-    throw new HttpError(
-      409,
-      'idempotency_key_reused',
-      'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-      { details: { job_id: jobId } },
-    );
-  }
-  return { jobId, existing: true, handle, status: jobStateOf(description.status.name) };
-}
-
-function jobNotFound(jobId: string): HttpError {
-  return new HttpError(404, 'job_not_found', `No job ${jobId}.`);
 }

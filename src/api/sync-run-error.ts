@@ -1,0 +1,48 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { FailureType } from '../contract/failure-types';
+import { failureHttpOf } from './failure-status';
+import { HttpError } from './http-error';
+import { isDeadlineExceeded } from './temporal-errors';
+import { jobFailureOf } from './tenant-failure';
+
+/** The synchronous run a failure ended. */
+export interface SyncRun {
+  jobId: string;
+  tenantId: string;
+  syncTimeoutSeconds: number;
+}
+
+/**
+ * What a synchronous endpoint answers when waiting for its job failed: a 504 when the job outlived the wait
+ * (it goes on), the job's own failure as its HTTP status, or the error itself when it is neither.
+ */
+export function syncRunError(err: unknown, run: SyncRun, logger?: Pick<Logger, 'warn'>): unknown {
+  const { jobId, tenantId } = run;
+  if (isDeadlineExceeded(err)) {
+    return new HttpError(
+      504,
+      'job_timeout',
+      `The job did not finish within ${run.syncTimeoutSeconds} s; it goes on as ${jobId} (GET /v1/jobs/${jobId}).`,
+      // The job goes on and will be charged: an SDK retry would start (and pay for) a second one. The
+      // official OpenAI and Anthropic SDKs obey this header.
+      { details: { job_id: jobId }, headers: { 'x-should-retry': 'false' } },
+    );
+  }
+  if (err instanceof WorkflowFailedError) {
+    const failure = jobFailureOf(err);
+    logger?.warn({ jobId, tenantId, failureType: failure.type, detail: failure.detail }, 'job failed');
+    const mapped = failureHttpOf(failure.type);
+    return new HttpError(mapped.status, mapped.code, failure.message, {
+      details: { job_id: jobId, attempts: failure.attempts },
+      // A provider outage (overloaded, circuit open) is a 503, and every 503 tells the client when to retry.
+      headers:
+        failure.type === FailureType.RateLimited
+          ? { 'retry-after': '1' }
+          : mapped.status === 503
+            ? { 'retry-after': '5' }
+            : {},
+    });
+  }
+  return err;
+}
