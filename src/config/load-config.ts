@@ -9,10 +9,10 @@ import { ConfigError } from './config-error';
 import { DEFAULT_CODEC_CORS_ORIGINS } from '../codec/cors-origins';
 import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
+import { fallbackSchema } from './route-schema';
 import {
   circuitBreakerSchema,
   configFileSchema,
-  fallbackSchema,
   providerSchema,
   tenantSchema,
   type ConfigFile,

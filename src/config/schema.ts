@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAPABILITIES, type Capability } from '../contract/capabilities';
 import { PROVIDER_TYPES } from '../contract/chat';
+import { fallbackSchema, routeSchema } from './route-schema';
 
 /** A host name or IP address to listen on (api.host, HOST). */
 export const HOST_PATTERN = /^[A-Za-z0-9.:-]{1,253}$/;
@@ -108,57 +109,6 @@ export const modelSchema = z.strictObject({
   imageTokens: z.number().int().positive().max(1_000_000).optional(),
   /** What this model supports, where it differs from its provider's. */
   capabilities: capabilityOverridesSchema.optional(),
-});
-
-const validRegex = z.string().refine(
-  (pattern) => {
-    try {
-      new RegExp(pattern, 'i');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
-
-/** What a job answers when every target of its chain failed for reasons that are not the caller's. */
-export const fallbackSchema = z.strictObject({
-  /** Serve an expired (stale) cache entry for the same request. */
-  staleCache: z.boolean().default(true),
-  /** Rule-based answers: the first rule whose pattern matches the last user message answers. */
-  rules: z
-    .array(
-      z.strictObject({
-        pattern: validRegex,
-        /** The answer; `{{input}}` stands for the last user message. */
-        answer: z.string().min(1),
-      }),
-    )
-    .default([]),
-  /** A friendly last-resort message. */
-  message: z.string().min(1).optional(),
-  /** `fail` ends with the typed failure when nothing above answers; `degrade` needs a `message`. */
-  onExhausted: z.enum(['fail', 'degrade']).default('fail'),
-});
-
-/** A target of a route: a model alias or `provider:model`, optionally with its own time and attempt budget. */
-export const routeTargetSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    target: z.string().min(1),
-    /** Per-attempt timeout; the provider's `timeoutMs` when unset. */
-    timeoutMs: z.number().int().positive().max(600_000).optional(),
-    /** Attempts (retries included) before the chain moves on. */
-    maxAttempts: z.number().int().min(1).max(20).optional(),
-  }),
-]);
-
-export const routeSchema = z.strictObject({
-  /** Targets tried in order. */
-  targets: z.array(routeTargetSchema).min(1, 'a route needs at least one target'),
-  /** Overrides the top-level `fallback` for this route. */
-  fallback: fallbackSchema.optional(),
 });
 
 export const cacheModes = ['default', 'bypass', 'refresh', 'only'] as const;
@@ -292,11 +242,9 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderKeyConfig = z.infer<typeof providerKeySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
-export type RouteConfig = z.infer<typeof routeSchema>;
-export type RouteTarget = z.infer<typeof routeTargetSchema>;
-export type FallbackConfig = z.infer<typeof fallbackSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];
 export type CapabilityOverrides = z.infer<typeof capabilityOverridesSchema>;
+export type { FallbackConfig, RouteConfig, RouteTarget } from './route-schema';
