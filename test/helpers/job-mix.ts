@@ -17,6 +17,16 @@ export const TENANT_MODELS = {
   dime: 'gpt-4.1-nano',
 } as const;
 
+/** A function tool for the direct jobs, so the ledger is checked against tool-call answers as well as text. */
+const LOOKUP_TOOL = {
+  type: 'function',
+  function: {
+    name: 'lookup_order',
+    description: 'Finds an order by its id.',
+    parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] },
+  },
+} as const;
+
 export type TenantId = keyof typeof TENANT_MODELS;
 export const TENANT_IDS = Object.keys(TENANT_MODELS) as TenantId[];
 
@@ -147,6 +157,8 @@ export function unitBody(unit: MixUnit, index: number, runTag: string): ReturnTy
   const cacheable = { temperature: 0, ...tokens };
   switch (unit.kind) {
     case 'direct':
+      // Offered a tool, every provider's mock answers with a tool call: those answers are paid for too.
+      return chatBody(marker, model, { ...varied, tools: [LOOKUP_TOOL] });
     case 'cancel-early':
     case 'idempotent':
       return chatBody(marker, model, varied);
