@@ -15,6 +15,9 @@ const JOURNAL_SECONDS = 86_400;
  * again; the retry finds the answer here and returns it instead.
  */
 export class CallJournal {
+  /** Calls this process is making now, by activity execution. */
+  private readonly running = new Map<string, Promise<ProviderCallResult>>();
+
   constructor(
     private readonly store: ResponseCacheStore<ProviderCallResult>,
     private readonly logger: Logger,
@@ -40,6 +43,30 @@ export class CallJournal {
       await this.store.set(id, result, JOURNAL_SECONDS, 0);
     } catch (err) {
       this.logger.warn({ err, callId: id }, 'provider answer not journaled: the cache store is unavailable');
+    }
+  }
+
+  /**
+   * Runs `call` as the only call of activity execution `id` in this process. A local call is run again when its
+   * workflow task is retried (e.g. it timed out on a starved worker) while the first run may still be waiting
+   * for the provider; the second run then shares that answer instead of paying for another. Should the first
+   * run fail or be cancelled, the second makes its own call (finding any answer the first journaled).
+   */
+  async once(id: string, call: () => Promise<ProviderCallResult>): Promise<ProviderCallResult> {
+    const first = this.running.get(id);
+    if (first) {
+      try {
+        return await first;
+      } catch {
+        // The first run's failure is its own; this run decides for itself.
+      }
+    }
+    const running = call();
+    this.running.set(id, running);
+    try {
+      return await running;
+    } finally {
+      if (this.running.get(id) === running) this.running.delete(id);
     }
   }
 }

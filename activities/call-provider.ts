@@ -10,6 +10,9 @@ import { ProviderError } from './providers/provider-error';
 import { requestToSend } from './stored-request';
 import { CallJournal } from './call-journal';
 import { withHeartbeat } from './heartbeat';
+import type { CallSlots } from './call-slots';
+import type { LocalCallPolicy } from './local-call-policy';
+import type { CancelMarks } from '../src/stores/cancel-marks';
 import type { ChatRequest } from '../src/contract/chat';
 import type { ResponseCacheStore } from '../src/stores/cache/contract';
 
@@ -21,7 +24,21 @@ export interface CallProviderDeps {
   clients: ProviderClients;
   keyPools: KeyPools;
   logger: Logger;
+  /** For calls run as local activities in the jobs worker; absent on a provider queue's worker. */
+  local?: LocalCallDeps;
 }
+
+export interface LocalCallDeps {
+  /** Each provider's `maxConcurrentCalls` in this process. */
+  slots: CallSlots;
+  /** Cancellations the API requested, seen by a call before its workflow task brings them. */
+  cancelMarks: CancelMarks;
+  /** Which calls go local; learns each provider's latency from every call of this process. */
+  policy: LocalCallPolicy;
+}
+
+/** How often a local call looks for its job's cancel mark (once it has run this long). */
+const CANCEL_MARK_POLL_MS = 1_000;
 
 /**
  * Calls one provider with a key chosen from its pool at call time; logs one line per call with the alias
@@ -33,13 +50,51 @@ export interface CallProviderDeps {
  */
 export async function callProvider(deps: CallProviderDeps, input: ProviderCallInput): Promise<ProviderCallResult> {
   const context = Context.current();
-  return withHeartbeat(context, () => callWithPooledKey(deps, input, context));
+  if (context.info.isLocal && deps.local) return callLocally(deps, deps.local, input, context);
+  return withHeartbeat(context, () => callWithPooledKey(deps, input, context, context.cancellationSignal));
+}
+
+/**
+ * A call run as a local activity. It cannot heartbeat (it lives in the workflow task, and a dead worker loses
+ * both), and a workflow task that is retried elsewhere runs it again from attempt 1: so the journal is read on
+ * every attempt. A cancellation reaches it through the API's cancel mark, which closes the provider connection at
+ * once; the activity then ends when the workflow's own cancellation arrives with its next workflow task.
+ */
+async function callLocally(
+  deps: CallProviderDeps,
+  local: LocalCallDeps,
+  input: ProviderCallInput,
+  context: Context,
+): Promise<ProviderCallResult> {
+  const jobId = input.jobId;
+  const marked = new AbortController();
+  const watch = setInterval(() => {
+    void local.cancelMarks.isMarked(jobId).then((yes) => {
+      if (yes) marked.abort(new Error(`job ${jobId} was cancelled`));
+    });
+  }, CANCEL_MARK_POLL_MS);
+  const signal = AbortSignal.any([context.cancellationSignal, marked.signal]);
+  try {
+    return await deps.journal.once(CallJournal.idOf(context.info), () =>
+      local.policy.track(() =>
+        local.slots.run(input.providerId, signal, () => callWithPooledKey(deps, input, context, signal)),
+      ),
+    );
+  } catch (err) {
+    if (!marked.signal.aborted || context.cancellationSignal.aborted) throw err;
+    // Never a failure of its own: that would move the job to its next target instead of ending it.
+    await context.cancelled;
+    throw err;
+  } finally {
+    clearInterval(watch);
+  }
 }
 
 async function callWithPooledKey(
   deps: CallProviderDeps,
   input: ProviderCallInput,
   context: Context,
+  signal: AbortSignal,
 ): Promise<ProviderCallResult> {
   const attempt = context.info.attempt;
   const logFields: Record<string, unknown> = {
@@ -53,7 +108,7 @@ async function callWithPooledKey(
   let lease: KeyLease | undefined;
   const callId = CallJournal.idOf(context.info);
   try {
-    if (attempt > 1) {
+    if (attempt > 1 || context.info.isLocal) {
       const recalled = await deps.journal.recall(callId);
       if (recalled) {
         deps.logger.info({ ...logFields, status: 'ok', recalled: true }, 'provider call');
@@ -68,10 +123,11 @@ async function callWithPooledKey(
     const completion = await adapter.chat({
       model: input.model,
       request,
-      signal: context.cancellationSignal,
+      signal,
       ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
     });
     const latencyMs = Math.round(performance.now() - started);
+    deps.local?.policy.observe(input.providerId, latencyMs);
     const result: ProviderCallResult = { completion, latencyMs, attempt, keyAlias: lease.alias };
     await deps.journal.record(callId, result);
     // The provider has answered and been paid: bookkeeping that fails from here on must not fail the
@@ -90,16 +146,17 @@ async function callWithPooledKey(
     return result;
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
-    if (context.cancellationSignal.aborted) {
+    if (signal.aborted) {
       deps.logger.info({ ...logFields, status: 'cancelled', latencyMs }, 'provider call');
       // The SDKs' own abort errors are not recognised by Temporal as a cancellation; the signal's reason is.
-      throw context.cancellationSignal.reason;
+      throw signal.reason;
     }
     if (err instanceof KeyPoolBusyError) {
       deps.logger.info({ ...logFields, status: 'keys_busy', retryAfterMs: err.retryAfterMs }, 'provider call');
       throw keyPoolBusyFailure(err, attempt);
     }
     if (err instanceof ProviderError) {
+      deps.local?.policy.observe(input.providerId, latencyMs);
       deps.logger.warn(
         { ...logFields, status: err.type, httpStatus: err.details.status, latencyMs, error: err.message },
         'provider call',

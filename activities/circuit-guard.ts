@@ -3,6 +3,8 @@ import type { CircuitStore } from '../src/stores/circuits/contract';
 import { guardStore } from '../src/stores/shared/store-unavailable';
 import { FailureType } from '../src/contract/failure-types';
 import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
+import type { AdmitCircuitInput, CircuitAdmission } from '../src/contract/activities';
+import type { LocalCallPolicy } from './local-call-policy';
 
 /** Failures that say the provider is unhealthy; the caller's own errors and rate limits do not count. */
 const UNHEALTHY: readonly string[] = [
@@ -97,10 +99,19 @@ async function recordQuietly(deps: CircuitDeps, key: string, ok: boolean, input:
   }
 }
 
-/** The workflow asks before each target: an open circuit is skipped without spending the target's attempts. */
-export function createCircuitSteps({ circuits, circuitModels }: CircuitDeps) {
+/**
+ * The workflow asks before each target: an open circuit is skipped without spending the target's attempts, and
+ * a target that may be called locally learns whether it should be (see `LocalCallPolicy`).
+ */
+export function createCircuitSteps({
+  circuits,
+  circuitModels,
+  localCalls,
+}: CircuitDeps & { localCalls?: LocalCallPolicy }) {
   return {
-    admitCircuit: ({ providerId, model }: { providerId: string; model: string }): Promise<boolean> =>
-      circuits.admit(circuitKey(circuitModels, providerId, model), Date.now()),
+    async admitCircuit({ providerId, model, local }: AdmitCircuitInput): Promise<CircuitAdmission> {
+      const admitted = await circuits.admit(circuitKey(circuitModels, providerId, model), Date.now());
+      return { admitted, local: admitted && local === true && (localCalls?.choose(providerId) ?? false) };
+    },
   };
 }

@@ -3,9 +3,15 @@ import { awaitFlight, type AwaitFlightDeps } from './await-flight';
 import { callProvider, type CallProviderDeps } from './call-provider';
 import { createCircuitSteps, guardedCall, type CircuitDeps } from './circuit-guard';
 import { createStoreSteps, type StoreStepDeps } from './store-steps';
+import type { LocalCallPolicy } from './local-call-policy';
 
 /** What the jobs queue's activities need: the stores, and the client that starts flights. */
-export type JobActivityDeps = StoreStepDeps & AwaitFlightDeps & Pick<CircuitDeps, 'circuits' | 'circuitModels'>;
+export type JobActivityDeps = StoreStepDeps &
+  AwaitFlightDeps &
+  Pick<CircuitDeps, 'circuits' | 'circuitModels'> & {
+    /** Decides which provider calls run locally; without it, every call goes through its queue. */
+    localCalls?: LocalCallPolicy;
+  };
 
 /** What a provider queue's activities need: the provider clients, key pools, journal and circuits. */
 export type ProviderActivityDeps = CallProviderDeps & CircuitDeps;

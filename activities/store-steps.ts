@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ReservationClosedError } from '../src/stores/ledger/reservation-closed-error';
 import type { ChargeBudgetInput, CommitBudgetInput, ReserveBudgetInput, StoreSteps } from '../src/contract/activities';
 import type { ResponseCacheStore } from '../src/stores/cache/contract';
@@ -38,6 +38,12 @@ export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps): Omit
         });
       } catch (err) {
         if (!(err instanceof ReservationClosedError)) throw err;
+        if (err.state === 'committed' && isOwnRun(input.reservationId)) {
+          // This run's own reservation, committed by an earlier execution of its workflow task whose completion
+          // Temporal never received (the worker died): the re-run finds the call in the journal, and its commit
+          // answers as the first one did. No new money moves.
+          return { ok: true as const, reservedUsd: 0 };
+        }
         throw ApplicationFailure.create({
           type: RESERVATION_CLOSED,
           message: `${err.message} Submit the request again under a new job id (or a new Idempotency-Key).`,
@@ -83,4 +89,20 @@ export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps): Omit
       await ledger.commit(input.chargeId, input.amountUsd);
     },
   };
+}
+
+/** Whether a reservation id is keyed by the run of the workflow calling (`<job>@<run>`, see `aiJob`). */
+function isOwnRun(reservationId: string): boolean {
+  if (!inActivity()) return false;
+  const runId = Context.current().info.workflowExecution?.runId;
+  return runId !== undefined && reservationId.includes(`@${runId}`);
+}
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,7 +8,10 @@
 #   TEMPORAL_NAMESPACE      namespace (default "default")
 #   TEMPORAL_DB_FILE        SQLite file (default .data/temporal.db; empty = in memory)
 #   TEMPORAL_LOG_FILE       server log (default .data/temporal.log)
-#   TEMPORAL_FAST_SQLITE=1  WAL + synchronous=OFF: faster, for tests and benchmarks only
+#   TEMPORAL_SQLITE_SYNC    synchronous mode of the SQLite file: NORMAL (default) or FULL; with WAL, NORMAL
+#                           keeps every committed transaction across a process crash, and a power loss can
+#                           lose the last transactions before the OS wrote them out
+#   TEMPORAL_FAST_SQLITE=1  synchronous=OFF: faster, for tests and benchmarks only
 #   TEMPORAL_DYNAMIC_CONFIG extra dynamic config, space-separated KEY=VALUE pairs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,9 +52,16 @@ if [ -n "$DB_FILE" ]; then
   mkdir -p "$(dirname "$DB_FILE")"
   args+=(--db-filename "$DB_FILE")
 fi
+# The dev server has one history shard, and the history service reads new tasks through a per-shard token
+# bucket (default 20 reads/s): every task dispatch would wait ~40 ms for a token.
+args+=(--dynamic-config-value history.transferProcessorMaxPollRPS=1000)
 for setting in ${TEMPORAL_DYNAMIC_CONFIG:-}; do args+=(--dynamic-config-value "$setting"); done
-if [ "${TEMPORAL_FAST_SQLITE:-0}" = 1 ]; then
-  args+=(--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)
+if [ -n "$DB_FILE" ]; then
+  # Rollback-journal mode syncs the file on every transaction; WAL appends and syncs at checkpoints.
+  SYNC="${TEMPORAL_SQLITE_SYNC:-NORMAL}"
+  [ "${TEMPORAL_FAST_SQLITE:-0}" = 1 ] && SYNC=OFF
+  args+=(--sqlite-pragma journal_mode=WAL --sqlite-pragma "synchronous=$SYNC")
+  for pragma in ${TEMPORAL_SQLITE_PRAGMAS:-}; do args+=(--sqlite-pragma "$pragma"); done
 fi
 mkdir -p "$(dirname "$LOG_FILE")"
 

@@ -178,7 +178,7 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
     call: result,
     target,
     attempts,
-  } = await callChain(input.jobId, input.request, targets, onTarget, input.requestRef);
+  } = await callChain(input.jobId, input.request, targets, onTarget, input.requestRef, true);
   status.attempts.push(...attempts);
   const cost = costOf(result.completion.usage, target.price);
   return {

@@ -5,6 +5,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -52,7 +53,18 @@ const HEARTBEAT_TIMEOUT = '10s';
  */
 const MAX_HISTORY_EVENTS_FOR_WAITS = 8_000;
 
-function providerActivities(target: JobTarget): ProviderActivities {
+function providerActivities(target: JobTarget, local: boolean): ProviderActivities {
+  // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
+  const startToCloseTimeout = target.timeoutMs + 5_000;
+  const retry = { ...PROVIDER_RETRY, maximumAttempts: target.maxAttempts };
+  if (local) {
+    // No heartbeat: a local activity lives and dies with the workflow task, which a dead worker loses too.
+    return proxyLocalActivities<ProviderActivities>({
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      startToCloseTimeout,
+      retry,
+    });
+  }
   return proxyActivities<ProviderActivities>({
     taskQueue: target.taskQueue,
     // A cancelled call may still have been answered (and paid) before the abort reached it: waiting for the
@@ -60,33 +72,43 @@ function providerActivities(target: JobTarget): ProviderActivities {
     ...(patched(Patch.WaitForCancelledCalls)
       ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
       : {}),
-    // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
-    startToCloseTimeout: target.timeoutMs + 5_000,
+    startToCloseTimeout,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: { ...PROVIDER_RETRY, maximumAttempts: target.maxAttempts },
+    retry,
   });
 }
 
+/**
+ * What a failed call says of itself: a queued activity's failure wraps it in an `ActivityFailure`, while a
+ * local activity's may arrive as the failure itself.
+ */
+function causeOf(err: unknown): unknown {
+  return err instanceof ActivityFailure ? err.cause : err;
+}
+
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  const cause = causeOf(err);
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
+
 function failureTypeOf(err: unknown): FailureType {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isFailureType(err.cause.type)) {
-    return err.cause.type;
-  }
-  if (err instanceof ActivityFailure && err.cause?.name === 'TimeoutFailure') return FailureType.Timeout;
+  const type = applicationFailureOf(err)?.type;
+  if (isFailureType(type)) return type;
+  if ((causeOf(err) as Error | undefined)?.name === 'TimeoutFailure') return FailureType.Timeout;
   return FailureType.ServerError;
 }
 
 /** How long to wait before calling again, when `err` says the key pool was busy; null for any other failure. */
 function keyPoolWaitOf(err: unknown): number | null {
-  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return null;
-  if (err.cause.type !== KEY_POOL_BUSY) return null;
-  const first = err.cause.details?.[0] as { retryAfterMs?: unknown } | undefined;
+  const failure = applicationFailureOf(err);
+  if (failure?.type !== KEY_POOL_BUSY) return null;
+  const first = failure.details?.[0] as { retryAfterMs?: unknown } | undefined;
   const wait = typeof first?.retryAfterMs === 'number' ? first.retryAfterMs : 0;
   return Math.max(KEY_POOL_WAIT.minDelayMs, Math.ceil(wait));
 }
 
 function attemptsOf(err: unknown): number {
-  const details = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.details : [];
-  const first = details?.[0] as { attempt?: unknown } | undefined;
+  const first = applicationFailureOf(err)?.details?.[0] as { attempt?: unknown } | undefined;
   return typeof first?.attempt === 'number' ? first.attempt : 1;
 }
 
@@ -107,12 +129,23 @@ export async function callChain(
   targets: JobTarget[],
   onTarget: (target: JobTarget) => void = () => undefined,
   requestRef?: RequestRef,
+  /** Whether targets marked `callLocally` may run their call as a local activity (jobs; flights stay queued). */
+  allowLocalCalls = false,
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
   for (const target of targets) {
+    const mayCallLocally = allowLocalCalls && target.callLocally === true && patched(Patch.LocalProviderCalls);
+    const admission = await storeSteps.admitCircuit({
+      providerId: target.providerId,
+      model: target.model,
+      ...(mayCallLocally ? { local: true } : {}),
+    });
+    // Histories of earlier releases hold a plain boolean.
+    const admitted = typeof admission === 'boolean' ? admission : admission.admitted;
+    const local = typeof admission !== 'boolean' && admission.local;
     // An open circuit is skipped without spending the target's attempts or touching the provider.
-    if (!(await storeSteps.admitCircuit({ providerId: target.providerId, model: target.model }))) {
+    if (!admitted) {
       const message = `The circuit of ${target.providerId}:${target.model} is open: skipped`;
       attempts.push({
         providerId: target.providerId,
@@ -131,7 +164,7 @@ export async function callChain(
     for (let waits = 0; ; waits++) {
       let failure: unknown;
       try {
-        const call = await providerActivities(target).callProvider({
+        const call = await providerActivities(target, local).callProvider({
           jobId,
           providerId: target.providerId,
           model: target.model,
@@ -160,7 +193,7 @@ export async function callChain(
       }
       // A pool still busy after the longest wait is reported as what it is to the caller: rate limited.
       const type = wait === null ? failureTypeOf(failure) : FailureType.RateLimited;
-      const message = (failure instanceof ActivityFailure && failure.cause?.message) || (failure as Error).message;
+      const message = (causeOf(failure) as Error | undefined)?.message || (failure as Error).message;
       attempts.push({
         providerId: target.providerId,
         model: target.model,

@@ -13,4 +13,6 @@ export const Patch = {
   FlightLeaveOnCancel: 'flight-leave-on-cancel',
   /** A cancelled call's activity reports how it ended, so an answer that arrived anyway is charged. */
   WaitForCancelledCalls: 'wait-for-cancelled-calls',
+  /** A job calls providers without a server-enforced rate as a local activity in its own worker. */
+  LocalProviderCalls: 'local-provider-calls',
 } as const;

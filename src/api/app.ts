@@ -1,12 +1,13 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import { readinessChecks, type ApiServices } from './api-services';
-import { adminAuth, tenantAuth } from './auth';
+import { adminAuth, tenantAuth, tenantKeys } from './auth';
 import { errorHandler, notFound, openAIErrorFormat } from './error-handler';
 import { JobService } from './job-service';
+import { CancelMarks } from '../stores/cancel-marks';
 import { countedRateLimiter } from './rate-limits';
 import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
@@ -16,7 +17,10 @@ import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
 import { codecRouter } from './routes/codec';
 import { createApiMetrics } from '../telemetry/api-metrics';
-import { requestLogOptions } from '../telemetry/request-log';
+import { createRequestLog } from '../telemetry/request-log';
+import { fastPathAnswers } from './fast-path-answers';
+import { FastPathHandler, type ExpressEntry } from './fast-path-handler';
+import { FastPathRequests } from './fast-path-requests';
 
 export interface AppDeps {
   client: Client;
@@ -30,27 +34,41 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(pinoHttp(requestLogOptions(logger)));
-  app.use(healthRouter(client, readinessChecks(services)));
-  app.use(openApiRouter());
+  const requestLog = createRequestLog(logger);
+  app.use((req, res, next) => requestLog.middleware(req, res, next));
   const metrics = createApiMetrics(services.circuits, config);
-  // Operators only: the metrics name every tenant. Prometheus scrapes with the admin key as its bearer token.
-  app.get('/metrics', adminAuth(config), async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-
-  const jobs = new JobService(client, config, metrics, logger, services.requests);
-  const auth = tenantAuth(config);
-  const json = express.json({ limit: config.api.bodyLimit });
+  const jobs = new JobService(
+    client,
+    config,
+    metrics,
+    logger,
+    services.requests,
+    new CancelMarks(services.cancellations),
+  );
+  const tenantOfKey = tenantKeys(config);
+  const auth = tenantAuth(config, tenantOfKey);
+  const requests = new FastPathRequests();
   const { cache, ledger } = services;
   const limiter = countedRateLimiter(services.limiter, metrics);
+  const answers = fastPathAnswers(cache, logger);
+  const bodyLimit = config.api.bodyLimit;
+  const fastPath = new FastPathHandler({ bodyLimit, tenantOfKey, limiter, requests, answers, metrics, requestLog });
+  const json = express.json({ limit: bodyLimit });
+  const chatJson = fastPath.bodyStep(express.json({ limit: bodyLimit, verify: requests.capture }));
+  // First, so the busiest route (and its cache hits) does not walk the other routers' routes.
   app.use(
     '/v1/chat/completions',
     openAIErrorFormat,
     auth,
-    json,
-    chatCompletionsRouter({ jobs, limiter, cache, config, logger, metrics }),
+    chatJson,
+    chatCompletionsRouter({ jobs, limiter, answers, requests, config, metrics }),
   );
+  app.use(healthRouter(client, readinessChecks(services)));
+  app.use(openApiRouter());
+  // Operators only: the metrics name every tenant. Prometheus scrapes with the admin key as its bearer token.
+  app.get('/metrics', adminAuth(config), async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));
@@ -58,5 +76,24 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
 
   app.use(notFound);
   app.use(errorHandler(logger));
+  if (config.cache.fastPath) inFrontOfExpress(app, (req, res, express) => fastPath.handle(req, res, express));
   return app;
+}
+
+/** Express's per-request entry, which `@types/express` leaves out. */
+interface ExpressHandle {
+  handle(req: IncomingMessage, res: ServerResponse, done?: (err?: unknown) => void): void;
+}
+
+/**
+ * Puts `handler` in front of Express: it sees each request first and passes on what it does not answer.
+ * The app stays an ordinary Express app to `listen`, `http.createServer` and tests alike.
+ */
+function inFrontOfExpress(
+  app: Express,
+  handler: (req: IncomingMessage, res: ServerResponse, express: ExpressEntry) => void,
+): void {
+  const entry = app as unknown as ExpressHandle;
+  const express = entry.handle.bind(app);
+  entry.handle = (req, res, done) => handler(req, res, (r, s) => express(r, s, done));
 }

@@ -10,21 +10,12 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import type { ChatRequest } from '../contract/chat';
 import type { Logger } from 'pino';
 import * as attributes from '../contract/search-attributes';
-import { jobsTaskQueue } from '../contract/task-queues';
-import {
-  AI_JOB_WORKFLOW,
-  STATUS_QUERY,
-  type AiJobInput,
-  type AiJobResult,
-  type AiJobWorkflow,
-  type JobStatus,
-} from '../contract/job';
+import type { AiJobInput, AiJobResult, AiJobWorkflow } from '../contract/job';
 import { UnknownModelError, type Config } from '../config';
 import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
 import { UncacheableRequestError } from './uncacheable-request-error';
 import { UnpricedModelError } from './unpriced-model-error';
-import { failureHttpOf } from './failure-status';
-import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
+import { tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
 import { existingJob, jobNotFound, submissionHash, type SubmittedJob } from './idempotent-jobs';
 
@@ -33,13 +24,18 @@ import { syncRunError } from './sync-run-error';
 import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
 import { guardStore } from '../stores/shared/store-unavailable';
 import type { ResponseCacheStore } from '../stores/cache/contract';
+import type { CancelMarks } from '../stores/cancel-marks';
 import { idempotentJobId, newJobId } from './job-ids';
-import { CLOSED_JOB_ERRORS, isStringRecord, jobStateOf, type CancellingView, type JobView } from './job-view';
+import { jobStateOf, type CancellingView, type JobView } from './job-view';
+import { readJobView } from './job-view-reader';
+import { jobStartOptions } from './job-start-options';
+import { Admission, type AdmissionTicket } from './admission';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 
-export interface SubmitJobInput {
+/** A new job; `beforeStart` and `signal` as in `AdmissionTicket`. */
+export interface SubmitJobInput extends AdmissionTicket {
   tenantId: string;
   request: ChatRequest;
   /** From `planJob`: the chain, cache and budget decisions. */
@@ -57,9 +53,6 @@ export interface IdempotentLookup {
   metadata?: Record<string, string>;
 }
 
-/** A progress query must not hold a GET hostage when no worker is there to answer it. */
-const PROGRESS_QUERY_DEADLINE_MS = 1_500;
-
 /** Starts, reads and cancels jobs. The job id is the workflow id; tenants see only their own jobs. */
 export class JobService {
   constructor(
@@ -70,7 +63,14 @@ export class JobService {
     private readonly logger?: Logger,
     /** Where requests too large for workflow history are kept (see `toWorkflowRequest`). */
     private readonly requests?: ResponseCacheStore<ChatRequest>,
-  ) {}
+    /** Where cancellations are marked for provider calls that run as local activities. */
+    private readonly cancelMarks?: CancelMarks,
+  ) {
+    this.admission = new Admission(config.api.admission, metrics?.registry);
+  }
+
+  /** How many starts and synchronous jobs run at once; beyond it requests wait briefly or get 503 `overloaded`. */
+  private readonly admission: Admission;
 
   /**
    * Decides the job's chain, cache use and budget; a 400 for an unknown model or route, for an unpriced
@@ -111,44 +111,38 @@ export class JobService {
     return existingJob(jobId, handle, description, submissionHash(input));
   }
 
-  /** Starts the job's workflow, or finds the one an Idempotency-Key already started. */
-  async submit(input: SubmitJobInput): Promise<SubmittedJob> {
+  /**
+   * Starts the job's workflow, or finds the one an Idempotency-Key already started. Waits for a start slot
+   * first, and only then runs `beforeStart`: a request refused with 503 `overloaded` has spent nothing.
+   */
+  submit(input: SubmitJobInput): Promise<SubmittedJob> {
+    return this.admitAndStart(input, this.admission.deadline());
+  }
+
+  private async admitAndStart(input: SubmitJobInput, deadline: number): Promise<SubmittedJob> {
+    // The slot bounds start calls in flight, so it is held until the start's outcome is known, no longer.
+    const release = await this.admission.enter(this.admission.starts, deadline, input.signal);
+    try {
+      await input.beforeStart?.();
+      return await this.start(input);
+    } finally {
+      release();
+    }
+  }
+
+  private async start(input: SubmitJobInput): Promise<SubmittedJob> {
     const hash = submissionHash(input);
     const jobId = input.idempotencyKey ? idempotentJobId(input.tenantId, input.idempotencyKey) : newJobId();
-    // Tells this request's workflow from one an earlier request with the same Idempotency-Key started.
     const submissionId = randomUUID();
     // Fails closed: a large request that cannot be stored cannot be run (503 while the cache store is down).
     const carried = this.requests
       ? await guardStore('cache', () => toWorkflowRequest(this.requests!, input.plan.request))
       : { request: input.plan.request };
-    const workflowInput: AiJobInput = {
-      jobId,
-      tenantId: input.tenantId,
-      // With its output limit set; the idempotency hash above is of the request as the client sent it.
-      ...carried,
-      targets: input.plan.targets,
-      acceptedAt: new Date().toISOString(),
-      cache: input.plan.cache,
-      budget: input.plan.budget,
-      fallback: input.plan.fallback,
-      ...(input.replayOf ? { replayOf: input.replayOf } : {}),
-    };
-    const start = () =>
-      this.client.workflow.start<AiJobWorkflow>(AI_JOB_WORKFLOW, {
-        workflowId: jobId,
-        taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
-        args: [workflowInput],
-        // An idempotency key stays bound to its job even after the job has finished.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { requestHash: hash, metadata: input.metadata ?? {}, submissionId },
-        typedSearchAttributes: [
-          { key: attributes.TENANT, value: input.tenantId },
-          { key: attributes.MODEL, value: input.request.model },
-          { key: attributes.STATUS, value: 'running' },
-          ...(input.replayOf ? [{ key: attributes.REPLAY_OF, value: input.replayOf }] : []),
-        ],
-        staticSummary: `chat ${input.request.model} · tenant ${input.tenantId}`,
-      });
+    const [workflow, options] = jobStartOptions(
+      { ...input, jobId, carried, requestHash: hash, submissionId },
+      this.config.temporal.taskQueuePrefix,
+    );
+    const start = () => this.client.workflow.start<AiJobWorkflow>(workflow, options);
     const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     let settled: SettledStart;
     try {
@@ -203,9 +197,22 @@ export class JobService {
       throw new HttpError(409, 'job_not_running', `Job ${jobId} is already ${jobStateOf(description.status.name)}.`);
     }
     await this.control(() => handle.cancel());
+    await this.markCancelled(jobId);
     // No progress query: the reply reports the cancellation, not the phase the workflow was in.
     const view = await this.toView(handle, description, { progress: false });
     return { ...view, status: 'cancelling' };
+  }
+
+  /**
+   * Tells a local provider call of the job to stop now rather than at its next workflow task. Best effort: the
+   * cancellation itself is Temporal's, and reaches the call without the mark within seconds.
+   */
+  private async markCancelled(jobId: string): Promise<void> {
+    try {
+      await this.cancelMarks?.mark(jobId);
+    } catch (err) {
+      this.logger?.warn({ err, jobId }, 'cancel mark not written: the cache store is unavailable');
+    }
   }
 
   /**
@@ -234,23 +241,35 @@ export class JobService {
       throw new HttpError(409, 'job_not_replayable', `Job ${jobId} has no recorded request to replay.`);
     }
     const plan = this.plan(tenantId, request, { mode: original.cache ? 'refresh' : 'bypass' });
-    await beforeStart(request, plan);
-    return this.submit({ tenantId, request, plan, replayOf: jobId });
+    return this.submit({ tenantId, request, plan, replayOf: jobId, beforeStart: () => beforeStart(request, plan) });
   }
 
-  /** Runs a job to completion for the synchronous endpoints; failures become HTTP errors. */
+  /**
+   * Runs a job to completion for the synchronous endpoints; failures become HTTP errors. The job holds a
+   * synchronous slot from admission to its result, and a start slot while it starts; waiting for both
+   * together lasts at most `api.admission.maxQueueWaitMs`.
+   */
   async run(
     tenantId: string,
     request: ChatRequest,
     plan: JobPlan,
     metadata?: Record<string, string>,
+    ticket: AdmissionTicket = {},
   ): Promise<AiJobResult> {
-    const { jobId, handle } = await this.submit({ tenantId, request, plan, ...(metadata ? { metadata } : {}) });
-    const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
+    const admitBy = this.admission.deadline();
+    const release = await this.admission.enter(this.admission.sync, admitBy, ticket.signal);
     try {
-      return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));
-    } catch (err) {
-      throw syncRunError(err, { jobId, tenantId, syncTimeoutSeconds: this.config.api.syncTimeoutSeconds }, this.logger);
+      const input = { tenantId, request, plan, ...(metadata ? { metadata } : {}), ...ticket };
+      const { jobId, handle } = await this.admitAndStart(input, admitBy);
+      const { syncTimeoutSeconds } = this.config.api;
+      try {
+        const deadline = Date.now() + syncTimeoutSeconds * 1000;
+        return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));
+      } catch (err) {
+        throw syncRunError(err, { jobId, tenantId, syncTimeoutSeconds }, this.logger);
+      }
+    } finally {
+      release();
     }
   }
 
@@ -261,6 +280,20 @@ export class JobService {
       if (isDeadlineExceeded(err)) throw temporalUnavailable();
       throw err;
     }
+  }
+
+  private toView(
+    handle: WorkflowHandle<AiJobWorkflow>,
+    description: WorkflowExecutionDescription,
+    { progress = true }: { progress?: boolean } = {},
+  ): Promise<JobView> {
+    return readJobView({
+      client: this.client,
+      handle,
+      description,
+      progress,
+      ...(this.logger ? { logger: this.logger } : {}),
+    });
   }
 
   private async describeOwned(
@@ -277,56 +310,5 @@ export class JobService {
     // Another tenant's job is reported exactly like a job that does not exist.
     if (description.typedSearchAttributes.get(attributes.TENANT) !== tenantId) throw jobNotFound(handle.workflowId);
     return description;
-  }
-
-  private async toView(
-    handle: WorkflowHandle<AiJobWorkflow>,
-    description: WorkflowExecutionDescription,
-    { progress = true }: { progress?: boolean } = {},
-  ): Promise<JobView> {
-    const memoMetadata = description.memo?.metadata;
-    const replayOf = description.typedSearchAttributes.get(attributes.REPLAY_OF);
-    const view: JobView = {
-      id: handle.workflowId,
-      object: 'job',
-      status: jobStateOf(description.status.name),
-      model: description.typedSearchAttributes.get(attributes.MODEL) ?? null,
-      created_at: description.startTime.toISOString(),
-      completed_at: description.closeTime?.toISOString() ?? null,
-      metadata: isStringRecord(memoMetadata) ? memoMetadata : {},
-      ...(replayOf ? { replay_of: replayOf } : {}),
-    };
-    switch (view.status) {
-      case 'running':
-        if (!progress) break;
-        try {
-          const progress = await this.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
-            handle.query<JobStatus>(STATUS_QUERY),
-          );
-          view.progress = tenantProgress(progress);
-        } catch {
-          // No worker answered in time: the job is queued behind others or its workers are restarting.
-        }
-        break;
-      case 'completed':
-        view.result = tenantResult(await handle.result());
-        break;
-      case 'failed':
-        try {
-          await handle.result();
-        } catch (err) {
-          const failure = jobFailureOf(err);
-          this.logger?.warn(
-            { jobId: handle.workflowId, failureType: failure.type, detail: failure.detail },
-            'failed job read',
-          );
-          const { code } = failureHttpOf(failure.type);
-          view.error = { code, type: failure.type, message: failure.message, attempts: failure.attempts };
-        }
-        break;
-      default:
-        view.error = CLOSED_JOB_ERRORS[view.status];
-    }
-    return view;
   }
 }

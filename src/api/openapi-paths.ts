@@ -69,7 +69,7 @@ const CHAT_ERRORS: Record<string, string> = {
   '422': 'Cache-only request with no cached answer (`cache_miss`).',
   '429': 'Tenant rate limit or the provider’s own rate limit.',
   '502': 'The provider failed for good (auth, quota, error).',
-  '503': 'Temporal or the provider is unavailable.',
+  '503': 'Temporal or the provider is unavailable, or the gateway is at capacity (`overloaded`); see `Retry-After`.',
   '504': 'The job did not finish in time; it goes on and can be read at `GET /v1/jobs/{id}`.',
 };
 

@@ -72,7 +72,7 @@ function components(): OpenApiDocument['components'] {
       PayloadTooLarge: problem('The body is larger than the configured limit.'),
       UnsupportedMediaType: problem('The body is not UTF-8 JSON.'),
       RateLimited: problem('Tenant rate limit exceeded; `limit` names it.', true),
-      Unavailable: problem('Temporal or a store is unreachable.', true),
+      Unavailable: problem('Temporal or a store is unreachable, or the API is at capacity (`overloaded`).', true),
     },
     securitySchemes: {
       tenantBearer: {

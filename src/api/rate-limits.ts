@@ -19,6 +19,8 @@ export interface TenantRateLimiter {
   consume(tenantId: string, tokens: number): Promise<void>;
   /** Rejects when the limiters' store cannot be reached; resolves at once when no tenant is limited. */
   ping(): Promise<void>;
+  /** Whether the tenant has a limit at all: an unlimited tenant's `consume` does nothing. */
+  isLimited(tenantId: string): boolean;
 }
 
 const WINDOW_SECONDS = 60;
@@ -38,7 +40,9 @@ export function createTenantRateLimiter(
   const limited = Object.entries(tenants).filter(
     ([, t]) => t.limits.requestsPerMinute !== undefined || t.limits.tokensPerMinute !== undefined,
   );
-  if (limited.length === 0) return { consume: () => Promise.resolve(), ping: () => Promise.resolve() };
+  if (limited.length === 0) {
+    return { consume: () => Promise.resolve(), ping: () => Promise.resolve(), isLimited: () => false };
+  }
 
   const limiters = new Map<string, TenantLimiters>();
   for (const [id, tenant] of limited) {
@@ -65,6 +69,7 @@ export function createTenantRateLimiter(
       });
     },
     ping: () => guardStore(RATE_LIMIT_STORE, () => counters.ping()),
+    isLimited: (tenantId) => limiters.has(tenantId),
   };
 }
 
@@ -98,5 +103,6 @@ export function countedRateLimiter(limiter: TenantRateLimiter, metrics: ApiMetri
       }
     },
     ping: () => limiter.ping(),
+    isLimited: (tenantId) => limiter.isLimited(tenantId),
   };
 }

@@ -1,6 +1,7 @@
 import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
 import type {
+  AdmissionSettings,
   CapabilityOverrides,
   CircuitBreakerConfig,
   FallbackConfig,
@@ -19,6 +20,9 @@ export interface ResolvedModel {
   capabilities?: CapabilityOverrides;
 }
 
+/** The API's admission limits, every one set. */
+export type AdmissionConfig = Required<AdmissionSettings>;
+
 /** The validated configuration every process runs with. */
 export interface Config {
   api: {
@@ -29,6 +33,7 @@ export interface Config {
     syncTimeoutSeconds: number;
     /** Deadline of each call to Temporal that answers a request (start, describe, cancel), in ms. */
     temporalDeadlineMs: number;
+    admission: AdmissionConfig;
   };
   temporal: {
     address: string;

@@ -11,6 +11,7 @@ import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import { fallbackSchema } from './route-schema';
 import {
+  admissionSchema,
   circuitBreakerSchema,
   configFileSchema,
   providerSchema,
@@ -147,6 +148,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       bodyLimit: file.api?.bodyLimit ?? '1mb',
       syncTimeoutSeconds: file.api?.syncTimeoutSeconds ?? 600,
       temporalDeadlineMs: file.api?.temporalDeadlineMs ?? 5_000,
+      admission: {
+        ...(file.api?.admission ?? admissionSchema.parse({})),
+        // A start never waits for a slot longer than the API gives the start call itself.
+        maxQueueWaitMs: file.api?.admission?.maxQueueWaitMs ?? file.api?.temporalDeadlineMs ?? 5_000,
+      },
     },
     temporal: {
       address: env.TEMPORAL_ADDRESS ?? file.temporal?.address ?? '127.0.0.1:7233',

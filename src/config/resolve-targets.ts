@@ -2,7 +2,7 @@ import { providerTaskQueue } from '../contract/task-queues';
 import type { JobTarget } from '../contract/job';
 import type { Config } from './config';
 import { ownEntry } from './own-entry';
-import type { RouteTarget } from './schema';
+import type { ProviderConfig, RouteTarget } from './schema';
 
 /** Attempts of one target (Temporal's retries included) when its route does not say. */
 export const DEFAULT_MAX_ATTEMPTS = 4;
@@ -59,6 +59,7 @@ export function resolveReference(config: Config, target: RouteTarget): JobTarget
     model,
     keyAlias: key.alias,
     taskQueue: providerTaskQueue(config.temporal.taskQueuePrefix, providerId),
+    ...(callsLocally(provider) ? { callLocally: true } : {}),
     timeoutMs: budget.timeoutMs ?? provider.timeoutMs,
     maxAttempts: budget.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     price: priced?.price ?? null,
@@ -83,4 +84,9 @@ export function resolveTargets(config: Config, requested: string | undefined): J
     throw new UnknownModelError(requested ?? '(default route)', Object.keys(config.models), Object.keys(config.routes));
   }
   return targets;
+}
+
+/** Whether a provider's calls run in the job's own worker (see `calls` in the provider schema). */
+export function callsLocally(provider: Pick<ProviderConfig, 'calls' | 'maxCallsPerSecond'>): boolean {
+  return (provider.calls ?? (provider.maxCallsPerSecond === undefined ? 'local' : 'queue')) === 'local';
 }

@@ -76,23 +76,34 @@ export const capabilityOverridesSchema = z.strictObject(
   >,
 );
 
-export const providerSchema = z.strictObject({
-  type: z.enum(PROVIDER_TYPES),
-  /** The provider's API base; the SDK's default when omitted. */
-  baseUrl: z.url({ message: 'must be an absolute URL, e.g. https://api.openai.com/v1' }).optional(),
-  /** The provider's key pool; calls are spread over the keys by weight. */
-  keys: providerKeysSchema,
-  /** Per-attempt timeout of one call. */
-  timeoutMs: z.number().int().positive().max(600_000).default(60_000),
-  /** Server-enforced rate of calls for the whole provider task queue (all workers together). */
-  maxCallsPerSecond: z.number().positive().optional(),
-  /** Calls one worker process runs at once for this provider. */
-  maxConcurrentCalls: z.number().int().positive().default(200),
-  /** Price of this provider's models that have none (`provider:model`); overrides `budgets.unpricedModelPrice`. */
-  unpricedModelPrice: unpricedModelPriceSchema.optional(),
-  /** What this provider's models support, where it differs from the defaults of its type. */
-  capabilities: capabilityOverridesSchema.optional(),
-});
+export const providerSchema = z
+  .strictObject({
+    type: z.enum(PROVIDER_TYPES),
+    /** The provider's API base; the SDK's default when omitted. */
+    baseUrl: z.url({ message: 'must be an absolute URL, e.g. https://api.openai.com/v1' }).optional(),
+    /** The provider's key pool; calls are spread over the keys by weight. */
+    keys: providerKeysSchema,
+    /** Per-attempt timeout of one call. */
+    timeoutMs: z.number().int().positive().max(600_000).default(60_000),
+    /** Server-enforced rate of calls for the whole provider task queue (all workers together). */
+    maxCallsPerSecond: z.number().positive().optional(),
+    /**
+     * Where calls run: `local` in the job's own worker (fewer server round trips), `queue` on the provider's task
+     * queue. Default: `queue` when `maxCallsPerSecond` is set (the server enforces it there), else `local`.
+     */
+    calls: z.enum(['local', 'queue']).optional(),
+    /** Calls one worker process runs at once for this provider. */
+    maxConcurrentCalls: z.number().int().positive().default(200),
+    /** Price of this provider's models that have none (`provider:model`); overrides `budgets.unpricedModelPrice`. */
+    unpricedModelPrice: unpricedModelPriceSchema.optional(),
+    /** What this provider's models support, where it differs from the defaults of its type. */
+    capabilities: capabilityOverridesSchema.optional(),
+  })
+  .refine((provider) => provider.calls !== 'local' || provider.maxCallsPerSecond === undefined, {
+    path: ['calls'],
+    message:
+      'must be "queue" (or unset) when maxCallsPerSecond is set: only the provider\'s task queue can enforce that rate',
+  });
 
 export const modelSchema = z.strictObject({
   /** Provider id (a key of `providers`). */
@@ -165,6 +176,18 @@ export const circuitBreakerSchema = z.strictObject({
   probeSeconds: z.number().int().positive().default(30),
 });
 
+/** How many requests the API lets at Temporal at once, and how long the rest may wait (see README, Overload). */
+export const admissionSchema = z.strictObject({
+  /** Workflow starts in flight at once; more wait in the queue. */
+  maxConcurrentStarts: z.number().int().positive().max(10_000).default(32),
+  /** Synchronous chat completions between admission and result; bounds memory, as they mostly wait on providers. */
+  maxSyncJobs: z.number().int().positive().max(1_000_000).default(1_000),
+  /** Requests waiting for a slot, per kind; past it a request is refused at once (0: never wait). */
+  maxQueued: z.number().int().min(0).max(1_000_000).default(2_000),
+  /** Longest wait for a slot, in ms; default `api.temporalDeadlineMs`. */
+  maxQueueWaitMs: z.number().int().positive().max(60_000).optional(),
+});
+
 /** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
 export const configFileSchema = z.strictObject({
   api: z
@@ -186,6 +209,7 @@ export const configFileSchema = z.strictObject({
       syncTimeoutSeconds: z.number().int().positive().max(3600).optional(),
       /** Deadline of each call to Temporal that answers a request (start, describe, cancel), in ms. */
       temporalDeadlineMs: z.number().int().positive().max(60_000).optional(),
+      admission: admissionSchema.optional(),
     })
     .optional(),
   temporal: z
@@ -244,6 +268,8 @@ export type ProviderKeyConfig = z.infer<typeof providerKeySchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
+/** Admission limits as written; `Config` has them resolved (see `AdmissionConfig` there). */
+export type AdmissionSettings = z.infer<typeof admissionSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];
 export type CapabilityOverrides = z.infer<typeof capabilityOverridesSchema>;

@@ -89,6 +89,16 @@ export interface ChargeBudgetInput {
 export interface AdmitCircuitInput {
   providerId: string;
   model: string;
+  /** The target may be called as a local activity: the answer says whether it should be. */
+  local?: boolean;
+}
+
+/** Whether a target may be called, and how. */
+export interface CircuitAdmission {
+  /** False while the target's circuit is open. */
+  admitted: boolean;
+  /** Call as a local activity: the provider answers fast and this worker has room for another local call. */
+  local: boolean;
 }
 
 /** Short store operations, run as local activities in the workflow's own worker; each is idempotent. */
@@ -100,8 +110,11 @@ export interface StoreSteps {
   commitBudget(input: CommitBudgetInput): Promise<CommitOutcome>;
   releaseBudget(input: ReleaseBudgetInput): Promise<void>;
   chargeBudget(input: ChargeBudgetInput): Promise<void>;
-  /** False while the target's circuit is open: the chain skips it without spending its attempts. */
-  admitCircuit(input: AdmitCircuitInput): Promise<boolean>;
+  /**
+   * Whether the target's circuit admits a call (the chain skips an open one without spending its attempts) and
+   * whether to call it locally. A plain boolean in the histories of releases before local calls.
+   */
+  admitCircuit(input: AdmitCircuitInput): Promise<CircuitAdmission | boolean>;
 }
 
 /** Activities of the jobs queue that are not store steps. */

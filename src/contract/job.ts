@@ -32,6 +32,11 @@ export interface JobTarget {
   model: string;
   keyAlias: string;
   taskQueue: string;
+  /**
+   * The call runs as a local activity in the job's own worker instead of on `taskQueue`: for providers with no
+   * server-enforced rate, it spares the job a dispatch through the server and a workflow task.
+   */
+  callLocally?: boolean;
   /** Budget for one attempt, in milliseconds. */
   timeoutMs: number;
   /** Attempts (Temporal's retries included) before the chain moves on. */

@@ -11,12 +11,15 @@ import { createRateCounterStore } from './counters/open';
 import type { KeyStateStore } from './key-state/contract';
 import { createKeyStateStore } from './key-state/open';
 import type { BudgetLedger } from './ledger/contract';
+import type { CancelMark } from './cancel-marks';
 import { createBudgetLedger } from './ledger/open';
 
 /** Where stored requests live in the cache store, apart from cached responses. */
 const REQUESTS_NAMESPACE = 'switchyard:requests';
 /** Where provider answers are journaled for activity retries. */
 const CALLS_NAMESPACE = 'switchyard:calls';
+/** Where the API marks jobs it has asked Temporal to cancel. */
+const CANCELLATIONS_NAMESPACE = 'switchyard:cancellations';
 
 /** Where the shared stores live and their settings, already validated by whoever read the configuration. */
 export interface SharedStoreOptions {
@@ -34,6 +37,8 @@ export interface SharedStores {
   requests: ResponseCacheStore<ChatRequest>;
   /** Provider answers kept for the retries of the activity that got them (see `CallJournal`). */
   calls: ResponseCacheStore<ProviderCallResult>;
+  /** Jobs whose cancellation the API requested (see `CancelMarks`). */
+  cancellations: ResponseCacheStore<CancelMark>;
   ledger: BudgetLedger;
   /** Circuit breakers of the providers' models. */
   circuits: CircuitStore;
@@ -73,6 +78,7 @@ export async function openSharedStores(options: SharedStoreOptions): Promise<Sha
       cache: await open(createResponseCache<CachedResponse>(cacheUrl)),
       requests: await open(createResponseCache<ChatRequest>(cacheUrl, { namespace: REQUESTS_NAMESPACE })),
       calls: await open(createResponseCache<ProviderCallResult>(cacheUrl, { namespace: CALLS_NAMESPACE })),
+      cancellations: await open(createResponseCache<CancelMark>(cacheUrl, { namespace: CANCELLATIONS_NAMESPACE })),
       ledger: await open(createBudgetLedger(countersUrl)),
       circuits: await open(createCircuitStore(countersUrl, options.circuits)),
       keyState: await open(createKeyStateStore(countersUrl)),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Options } from 'pino-http';
+import { pinoHttp, type Options } from 'pino-http';
 
 /** The job a request concerns: in its path, in the `Location` of a 202, or in the completions' job header. */
 const JOB_IN_PATH = /^\/v1\/jobs\/(job_[^/?#]+)/;
@@ -31,6 +31,70 @@ export function requestLogOptions(logger: Logger): Options {
     customSuccessMessage: (req, res, responseTime) => requestLine(req, res, responseTime),
     // pino-http passes the duration to this one too, though its types leave it out.
     customErrorMessage: (req, res, _error, responseTime?: number) => requestLine(req, res, responseTime),
+  };
+}
+
+/** Fields a handler that answered without Express knows of its request (Express's are read from it). */
+export type KnownRequestFields = Record<string, string | number>;
+
+/** Writes the request log. */
+export interface RequestLog {
+  /** Express middleware: logs each request that `track` has not already taken on. */
+  middleware(req: IncomingMessage, res: ServerResponse, next: () => void): void;
+  /**
+   * Logs `req` once its response is done, from now on. `known`, when it returns fields, stands in for what
+   * Express would have told of a request answered without it. False (and nothing done) when the line must come
+   * from pino-http, at debug level.
+   */
+  track(req: IncomingMessage, res: ServerResponse, known?: () => KnownRequestFields | undefined): boolean;
+}
+
+/**
+ * The request log: the line `requestLogOptions` describes, one per request. At debug level (with headers)
+ * pino-http writes it; at info and above the same line is written directly, since pino-http's two child
+ * loggers per request were a large share of a cache hit's cost.
+ */
+export function createRequestLog(logger: Logger): RequestLog {
+  const withHeaders = pinoHttp(requestLogOptions(logger));
+  const tracked = new WeakSet<IncomingMessage>();
+  let lastId = 0;
+  const track = (req: IncomingMessage, res: ServerResponse, known?: () => KnownRequestFields | undefined): boolean => {
+    if (logger.isLevelEnabled('debug')) return false;
+    tracked.add(req);
+    const started = Date.now();
+    // The same ids pino-http gives: a counter per process.
+    lastId = (lastId + 1) & 0x7fffffff;
+    const id = lastId;
+    // 'close' follows 'finish' on a response that completed and also comes alone on one that was cut short.
+    res.once('close', () => {
+      const responseTime = Date.now() - started;
+      const fields = {
+        req: { id, method: req.method, url: originalUrl(req) },
+        ...(known?.() ?? requestFields(req, res)),
+        res: { statusCode: res.statusCode },
+        responseTime,
+      };
+      const line = requestLine(req, res, responseTime);
+      if (res.statusCode >= 500) logger.error(fields, line);
+      else logger.info(fields, line);
+    });
+    return true;
+  };
+  return {
+    track,
+    middleware(req, res, next) {
+      if (tracked.has(req)) {
+        // A handler in front of Express took it on; Express only finishes what that handler passed on.
+        next();
+        return;
+      }
+      if (logger.isLevelEnabled('debug')) {
+        withHeaders(req, res, next);
+        return;
+      }
+      if (!UNLOGGED_PATHS.has(req.url ?? '')) track(req, res);
+      next();
+    },
   };
 }
 

@@ -5,11 +5,18 @@ import { createJobActivities, createProviderActivities, ProviderClients } from '
 import { configuredCircuitModels } from '../../activities/circuit-guard';
 import { KeyPools } from '../../activities/key-pool';
 import { CallJournal } from '../../activities/call-journal';
+import { CallSlots } from '../../activities/call-slots';
+import { LocalCallPolicy } from '../../activities/local-call-policy';
+import { callsLocally } from '../config/resolve-targets';
+import { CancelMarks } from '../stores/cancel-marks';
 import { jobsTaskQueue, providerTaskQueue } from '../contract/task-queues';
 import { assertClientEncrypts, dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config';
 import { storeOptions } from '../config/store-options';
 import { openSharedStores, type SharedStores } from '../stores/open-stores';
+
+/** Local activity slots for the store steps (cache, budget, circuits), apart from local provider calls. */
+const STORE_STEP_SLOTS = 200;
 
 /** The stores the activities use; the same as every other process's. */
 export type WorkerStores = SharedStores;
@@ -55,7 +62,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
   });
   const activityLogger = logger.child({ part: 'activities' });
   const circuitModels = configuredCircuitModels(config.models);
+  const localCalls = new LocalCallPolicy();
   const jobActivities = createJobActivities({
+    localCalls,
     logger: activityLogger,
     cache: options.stores.cache,
     ledger: options.stores.ledger,
@@ -64,7 +73,19 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     client: options.client,
     jobsTaskQueue: jobsQueue,
   });
+  // Providers without a server-enforced rate are called as local activities of the job workflows.
+  const localLimits = Object.fromEntries(
+    Object.entries(config.providers)
+      .filter(([, provider]) => callsLocally(provider))
+      .map(([id, provider]) => [id, provider.maxConcurrentCalls]),
+  );
+  const localCallSlots = Object.values(localLimits).reduce((sum, limit) => sum + limit, 0);
   const providerActivities = createProviderActivities({
+    local: {
+      slots: new CallSlots(localLimits),
+      cancelMarks: new CancelMarks(options.stores.cancellations),
+      policy: localCalls,
+    },
     clients,
     keyPools: new KeyPools(clients, {
       store: options.stores.keyState,
@@ -86,8 +107,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities: jobActivities,
+    activities: { ...jobActivities, ...providerActivities },
     maxConcurrentWorkflowTaskExecutions: 40,
+    // Store steps, plus every local provider call its provider's `maxConcurrentCalls` allows.
+    maxConcurrentLocalActivityExecutions: STORE_STEP_SLOTS + localCallSlots,
     maxCachedWorkflows: 2_000,
     // Jobs waiting on a shared flight each hold an activity slot while they wait.
     maxConcurrentActivityTaskExecutions: 1_000,

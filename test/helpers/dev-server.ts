@@ -16,7 +16,18 @@ export interface DevServer {
 const REPO = resolve(__dirname, '../..');
 
 /** Starts a Temporal dev server through the project's own script, on free ports, and waits until it answers. */
-export async function startDevServer(options: { dbFile?: string; timeoutMs?: number } = {}): Promise<DevServer> {
+export async function startDevServer(
+  options: {
+    dbFile?: string;
+    timeoutMs?: number;
+    /**
+     * With a `dbFile`, run SQLite with synchronous=OFF (fast, for tests); false keeps the script's durable
+     * default (WAL, synchronous=NORMAL), as benchmarks need.
+     * @default true
+     */
+    fastSqlite?: boolean;
+  } = {},
+): Promise<DevServer> {
   const port = await freePort();
   const uiPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-temporal-'));
@@ -29,7 +40,7 @@ export async function startDevServer(options: { dbFile?: string; timeoutMs?: num
       TEMPORAL_UI_PORT: String(uiPort),
       TEMPORAL_DB_FILE: options.dbFile ?? '',
       TEMPORAL_LOG_FILE: logFile,
-      TEMPORAL_FAST_SQLITE: options.dbFile ? '1' : '0',
+      TEMPORAL_FAST_SQLITE: options.dbFile && (options.fastSqlite ?? true) ? '1' : '0',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStoreSteps } from '../../activities/store-steps';
 import { createBudgetLedger, createResponseCache, type BudgetLedger, type ResponseCacheStore } from '../../src/stores';
 import { RESERVATION_CLOSED } from '../../src/contract/failure-types';
@@ -69,6 +70,21 @@ describe('the budget steps of the job workflow', () => {
     expect(failure.message).toContain(id);
     expect(failure.message).toMatch(/already committed/);
     expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.1, reservedUsd: 0 });
+  });
+
+  test("a re-run of the run's own workflow task finds its committed reservation and moves no money", async () => {
+    const runId = randomUUID();
+    const id = `job-x@${runId}`;
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'job-x', runId } });
+    const input = { reservationId: id, tenantId, amountUsd: 0.5, caps: { dailyUsd: 10 }, now: NOW };
+    await env.run(steps.reserveBudget, input);
+    await steps.commitBudget({ reservationId: id, actualUsd: 0.1, tenantId });
+    await expect(env.run(steps.reserveBudget, input)).resolves.toEqual({ ok: true, reservedUsd: 0 });
+    expect((await ledger.spend(tenantId, {}, NOW)).daily).toMatchObject({ committedUsd: 0.1, reservedUsd: 0 });
+    // Another run never gets a committed reservation back.
+    const other = new MockActivityEnvironment({ workflowExecution: { workflowId: 'job-x', runId: randomUUID() } });
+    const failure = await failureOf(other.run(steps.reserveBudget, input));
+    expect(failure.type).toBe(RESERVATION_CLOSED);
   });
 
   test('when a reservation id is already released, reserving it fails for good', async () => {

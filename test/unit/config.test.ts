@@ -92,6 +92,24 @@ providers:
     );
   });
 
+  test('a provider called locally cannot have a server-enforced rate; without one it is called locally', () => {
+    const both = configFile(`
+providers:
+  openai: { type: openai, keys: [{ alias: main, env: OPENAI_API_KEY }], maxCallsPerSecond: 5, calls: local }
+`);
+    expect(problemsOf({ SWITCHYARD_CONFIG: both, OPENAI_API_KEY: 'k' })).toEqual([
+      expect.stringMatching(/providers\.openai\.calls: .*maxCallsPerSecond/),
+    ]);
+    const config = loadConfig({ OPENAI_API_KEY: 'k' });
+    expect(resolveTargets(config, 'gpt-4o-mini')[0]).toMatchObject({ providerId: 'openai', callLocally: true });
+    const queued = configFile(`
+providers:
+  openai: { type: openai, keys: [{ alias: main, env: OPENAI_API_KEY }], maxCallsPerSecond: 5 }
+`);
+    const target = resolveTargets(loadConfig({ SWITCHYARD_CONFIG: queued, OPENAI_API_KEY: 'k' }), 'openai:gpt-4o-mini');
+    expect(target[0]?.callLocally).toBeUndefined();
+  });
+
   test('references to things that do not exist are named with what does', () => {
     const path = configFile(`
 models:

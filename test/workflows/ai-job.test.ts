@@ -117,8 +117,10 @@ describe('the job workflow', () => {
     expect(failure.type).toBe(FailureType.ContentPolicy);
   });
 
-  test('the status query reports the provider being called while the call runs', async () => {
-    const handle = await start(jobInput('Take your time [[mock:latency=1500]]'));
+  test('the status query reports the provider being called while a queued call runs', async () => {
+    // A local call holds its workflow task open, and a query waits for the task: this is the queued kind.
+    const input = jobInput('Take your time [[mock:latency=1500]]');
+    const handle = await start({ ...input, targets: input.targets.map((t) => ({ ...t, callLocally: false })) });
     let status = await handle.query(statusQuery);
     for (let i = 0; i < 20 && status.phase !== 'calling_provider'; i++) {
       await new Promise((r) => setTimeout(r, 50));

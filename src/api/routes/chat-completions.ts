@@ -1,8 +1,9 @@
+import type { Request, Response } from 'express';
 import { Router } from 'express';
-import type { Logger } from 'pino';
-import type { CachedResponse } from '../../contract/job';
 import type { Config } from '../../config';
-import type { ResponseCacheStore } from '../../stores/cache/contract';
+import type { FastPathAnswer, FastPathAnswers } from '../fast-path-answers';
+import type { FastPathRequests, PlannedLookup } from '../fast-path-requests';
+import { clientGoneSignal } from '../admission-signal';
 import { tenantOf } from '../auth';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
@@ -15,9 +16,11 @@ import { validate } from '../validate';
 export interface ChatCompletionsDeps {
   jobs: JobService;
   limiter: TenantRateLimiter;
-  cache: ResponseCacheStore<CachedResponse>;
+  /** Fresh cached answers (the fast path). */
+  answers: FastPathAnswers;
+  /** Bodies already planned, byte for byte (the fast path). */
+  requests: FastPathRequests;
   config: Config;
-  logger: Logger;
   metrics: ApiMetrics;
 }
 
@@ -26,38 +29,69 @@ export interface ChatCompletionsDeps {
  * provider's completion in OpenAI's shape, so the official SDKs work by changing only the base URL.
  * A fresh cache hit is answered here without starting a workflow (the fast path).
  */
-export function chatCompletionsRouter({ jobs, limiter, cache, config, logger, metrics }: ChatCompletionsDeps): Router {
+export function chatCompletionsRouter({
+  jobs,
+  limiter,
+  answers,
+  requests,
+  config,
+  metrics,
+}: ChatCompletionsDeps): Router {
   const router = Router();
-  router.post('/', async (req, res) => {
+  const fastPath = config.cache.fastPath;
+
+  /** Validates and plans the body; throws the 400s a request can earn. */
+  const planOf = (req: Request, tenantId: string) => {
     const body = validate(chatCompletionBodySchema, req.body);
     if (body.stream) {
       throw new HttpError(400, 'streaming_unsupported', 'Streaming is not supported yet; send "stream": false.', {
         param: 'stream',
       });
     }
-    const tenantId = tenantOf(res);
     const request = toChatRequest(body, { forwardMetadata: true });
-    const plan = jobs.plan(tenantId, request, body.cache);
-    await limiter.consume(tenantId, plan.tokenEstimate);
+    return { body, request, plan: jobs.plan(tenantId, request, body.cache) };
+  };
 
-    if (config.cache.fastPath && plan.cache && plan.cache.mode !== 'refresh') {
-      // Fails open: with the cache store down the request runs as a job, whose workflow retries its own lookup.
-      const hit = await cache.get(plan.cache.key).catch((err: unknown) => {
-        logger.warn({ err, tenantId }, 'cache fast path skipped: the cache store is unavailable');
-        return null;
-      });
-      if (hit && !hit.stale) {
-        logger.info({ tenantId, model: request.model, provider: hit.value.providerId }, 'cache fast-path hit');
-        metrics.cacheFastPathHits.inc({ tenant: tenantId });
-        res.setHeader('x-switchyard-cache', 'hit');
-        res.setHeader('x-switchyard-provider', safeHeaderValue(`${hit.value.providerId}:${hit.value.model}`));
-        res.setHeader('x-switchyard-cost-usd', '0');
-        res.json(hit.value.completion);
+  const sendHit = (res: Response, tenantId: string, answer: FastPathAnswer) => {
+    metrics.cacheFastPathHits.inc({ tenant: tenantId });
+    res.setHeader('x-switchyard-cache', 'hit');
+    res.setHeader('x-switchyard-provider', answer.provider);
+    res.setHeader('x-switchyard-cost-usd', '0');
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', answer.bytes);
+    // The body goes out as a string, so Node sends it with the headers in a single write.
+    res.end(answer.body);
+  };
+
+  router.post('/', async (req, res) => {
+    const tenantId = tenantOf(res);
+    // A body seen before (same tenant, same bytes) skips validation and planning, which it passed then.
+    const known = fastPath ? requests.known(tenantId, req) : undefined;
+    let planned = known ? undefined : planOf(req, tenantId);
+    const lookup: PlannedLookup | undefined =
+      known ??
+      (planned?.plan.cache && planned.plan.cache.mode !== 'refresh'
+        ? { cacheKey: planned.plan.cache.key, tokenEstimate: planned.plan.tokenEstimate, model: planned.request.model }
+        : undefined);
+    // Counted on a cache hit, or once the job is admitted: a request refused as overloaded spends no limit.
+    const consume = () => limiter.consume(tenantId, lookup?.tokenEstimate ?? planned?.plan.tokenEstimate ?? 0);
+
+    if (fastPath && lookup) {
+      const answer = await answers.fresh(lookup.cacheKey, tenantId);
+      if (answer) {
+        await consume();
+        if (!known) requests.remember(tenantId, req, lookup);
+        sendHit(res, tenantId, answer);
         return;
       }
     }
 
-    const result = await jobs.run(tenantId, request, plan, body.metadata ?? undefined);
+    planned ??= planOf(req, tenantId);
+    const { body, request, plan } = planned;
+    const ticket = { beforeStart: consume, signal: clientGoneSignal(res) };
+    const result = await jobs.run(tenantId, request, plan, body.metadata ?? undefined, ticket);
+    // The job may have written a newer answer than the one this process holds.
+    if (plan.cache) answers.forget(plan.cache.key);
     res.setHeader('x-switchyard-job-id', safeHeaderValue(result.jobId));
     res.setHeader('x-switchyard-cache', result.cacheHit ? 'hit' : result.coalesced ? 'coalesced' : 'miss');
     res.setHeader('x-switchyard-provider', safeHeaderValue(`${result.providerId}:${result.model}`));

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { tenantOf } from '../auth';
+import { clientGoneSignal } from '../admission-signal';
 import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
@@ -39,8 +40,10 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router
     const { metadata } = body;
     const submitNew = async () => {
       const plan = jobs.plan(tenantId, request, body.cache);
-      await limiter.consume(tenantId, plan.tokenEstimate);
-      return jobs.submit({ tenantId, request, plan, metadata, idempotencyKey });
+      // Counted once the job has a start slot, so that a request refused as overloaded spends no limit.
+      const beforeStart = () => limiter.consume(tenantId, plan.tokenEstimate);
+      const signal = clientGoneSignal(res);
+      return jobs.submit({ tenantId, request, plan, metadata, idempotencyKey, beforeStart, signal });
     };
     // A retry of an accepted request gets its job back before the rate limit is counted: the limit is for new jobs.
     const submitted =

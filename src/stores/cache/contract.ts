@@ -26,9 +26,16 @@ export interface CacheEntry<T> {
   keepUntil: number;
 }
 
+/** A lookup with the time its entry turns stale, so a caller may keep a fresh hit for a moment without asking again. */
+export interface TimedCacheLookup<T> extends CacheLookup<T> {
+  freshUntil: number;
+}
+
 export interface ResponseCacheStore<T> {
   /** The entry under `key`, fresh or stale; null when absent or past `keepUntil` (a miss is not an error). */
   get(key: string, now?: number): Promise<CacheLookup<T> | null>;
+  /** `get` with the time the entry turns stale (kept out of `get`, whose answer workflows record as it is). */
+  getTimed(key: string, now?: number): Promise<TimedCacheLookup<T> | null>;
   /** Stores `value` fresh for `ttlSeconds`, then kept as stale for `staleSeconds` more. */
   set(key: string, value: T, ttlSeconds: number, staleSeconds: number, now?: number): Promise<void>;
   delete(key: string): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Keyv } from 'keyv';
-import type { CacheEntry, CacheLookup, ResponseCacheStore } from './contract';
+import type { CacheEntry, CacheLookup, ResponseCacheStore, TimedCacheLookup } from './contract';
 
 /**
  * The response cache over any Keyv store. An entry is fresh during `[storedAt, freshUntil)`, stale during
@@ -17,9 +17,15 @@ export class KeyvResponseCache<T> implements ResponseCacheStore<T> {
   ) {}
 
   async get(key: string, now = Date.now()): Promise<CacheLookup<T> | null> {
+    const lookup = await this.getTimed(key, now);
+    return lookup && { value: lookup.value, storedAt: lookup.storedAt, stale: lookup.stale };
+  }
+
+  async getTimed(key: string, now = Date.now()): Promise<TimedCacheLookup<T> | null> {
     const entry = await this.keyv.get(key);
     if (!entry || now >= entry.keepUntil) return null;
-    return { value: entry.value, storedAt: entry.storedAt, stale: now >= entry.freshUntil };
+    const { value, storedAt, freshUntil } = entry;
+    return { value, storedAt, stale: now >= freshUntil, freshUntil };
   }
 
   async set(key: string, value: T, ttlSeconds: number, staleSeconds: number, now = Date.now()): Promise<void> {
