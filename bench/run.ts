@@ -1,144 +1,166 @@
 /**
- * Benchmarks the synchronous chat-completion path end to end: HTTP → API → Temporal workflow → provider
- * activity → mock provider (0 ms latency) → back. Runs the real processes (dev server, worker, API) and
- * prints latency percentiles and throughput.
+ * Switchyard's benchmark suite: one durable Temporal dev server, the mock providers in this process, and the
+ * real worker and API processes; every figure is also shown as a ratio to the floor (a bare workflow with
+ * one no-op activity) measured in the same run.
  *
- *   npm run bench                      # defaults
- *   BENCH_REQUESTS=1000 BENCH_CONCURRENCY=32 npm run bench
+ *   npm run bench                        # every scenario, ~9 minutes
+ *   BENCH_ONLY=floor,jobs npm run bench  # a subset
+ *   BENCH_SCALE=0.5 npm run bench        # every duration halved, for a quick look
+ *
+ * Results: bench/results/<scenario>.json, bench/results/latest.json and bench/results/latest.md.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEntry, stopChild, waitFor } from '../src/dev/child-processes';
-import { startMockProvider } from '../src/mock-provider';
-import { startDevServer } from '../test/helpers/dev-server';
-import { freePort } from '../test/helpers/free-port';
+import { call, chatBody } from './lib/client';
+import { machineLine } from './lib/machine';
+import {
+  type BenchContext,
+  type FloorReference,
+  type Scenario,
+  type ScenarioResult,
+  type SummaryFigure,
+} from './lib/scenario';
+import { BENCH_ONLY, BENCH_SCALE } from './lib/settings';
+import { startStack } from './lib/stack';
+import { ratio, round } from './lib/stats';
+import { markdownTable, renderTable, type Table } from './lib/table';
+import { floorScenario } from './scenarios/a-floor';
+import { jobsScenario } from './scenarios/b-jobs';
+import { syncOverheadScenario } from './scenarios/c-sync-overhead';
+import { asyncScenario } from './scenarios/d-async';
+import { cacheHitsScenario } from './scenarios/e-cache-hits';
+import { coalescingScenario } from './scenarios/f-coalescing';
+import { goodputScenario } from './scenarios/g-goodput';
+import { outageScenario } from './scenarios/h-outage';
+import { memoryScenario } from './scenarios/i-memory';
 
-const API_KEY = 'sk-switchyard-bench';
-const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 300);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const CONCURRENT_REQUESTS = Number(process.env.BENCH_CONCURRENT_REQUESTS ?? 1_000);
-const COALESCED_JOBS = Number(process.env.BENCH_COALESCED_JOBS ?? 100);
+const SCENARIOS: Scenario[] = [
+  floorScenario,
+  jobsScenario,
+  syncOverheadScenario,
+  asyncScenario,
+  cacheHitsScenario,
+  coalescingScenario,
+  goodputScenario,
+  outageScenario,
+  memoryScenario,
+];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const RESULTS_DIR = join(__dirname, 'results');
+
+function floorRatio(figure: SummaryFigure, floor: FloorReference | undefined): number {
+  switch (figure.vsFloor) {
+    case 'throughput':
+      return round(ratio(figure.value, floor?.workflowsPerSecond), 2);
+    case 'p50':
+      return round(ratio(figure.value, floor?.p50Ms), 2);
+    case 'p99':
+      return round(ratio(figure.value, floor?.p99Ms), 2);
+    case 'none':
+      return NaN;
+  }
 }
 
-async function chat(url: string, content: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra }),
-  });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`"${content}" answered ${response.status}`);
-  return performance.now() - started;
+function summaryTable(
+  results: ScenarioResult[],
+  failures: Map<string, string>,
+  floor: FloorReference | undefined,
+): Table {
+  const rows = results.flatMap((result) =>
+    result.summary.map((figure) => [
+      result.id,
+      figure.label,
+      figure.value,
+      figure.unit,
+      floorRatio(figure, floor),
+      figure.note ?? '',
+    ]),
+  );
+  for (const [id, message] of failures) rows.push([id, 'FAILED', NaN, '', NaN, message.split('\n')[0] ?? '']);
+  return { columns: ['scenario', 'figure', 'value', 'unit', '÷ floor', 'note'], rows };
 }
 
-async function submitAndWait(url: string, content: string): Promise<{ coalesced: boolean }> {
-  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-  const submitted = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content }] }),
-  });
-  const { id } = (await submitted.json()) as { id: string };
-  const done = await fetch(`${url}/v1/jobs/${id}?wait=60`, { headers });
-  const view = (await done.json()) as { status: string; result?: { coalesced: boolean } };
-  if (view.status !== 'completed') throw new Error(`job ${id} ended ${view.status}`);
-  return { coalesced: view.result?.coalesced ?? false };
-}
-
-function summary(latencies: number[]) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    p50: +percentile(sorted, 50).toFixed(1),
-    p90: +percentile(sorted, 90).toFixed(1),
-    p99: +percentile(sorted, 99).toFixed(1),
-    max: +(sorted[sorted.length - 1] ?? NaN).toFixed(1),
-  };
+function writeJson(name: string, value: unknown): void {
+  writeFileSync(join(RESULTS_DIR, name), `${JSON.stringify(value, null, 2)}\n`);
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const temporal = await startDevServer(
-    process.env.BENCH_TEMPORAL_DB === 'memory' ? {} : { dbFile: join(dir, 'temporal.db') },
-  );
-  const mock = await startMockProvider({ port: 0, latencyMs: 0 });
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    TEMPORAL_ADDRESS: temporal.address,
-    SWITCHYARD_API_KEY: API_KEY,
-    SWITCHYARD_TASK_QUEUE_PREFIX: 'bench',
-    CACHE_URL: `sqlite://${join(dir, 'cache.sqlite')}`,
-    COUNTERS_URL: `sqlite://${join(dir, 'counters.sqlite')}`,
-    OPENAI_API_KEY: 'sk-mock-openai',
-    OPENAI_BASE_URL: `${mock.url}/openai/v1`,
-    LOG_LEVEL: 'warn',
+  const selected = SCENARIOS.filter((scenario) => BENCH_ONLY === undefined || BENCH_ONLY.has(scenario.id));
+  const unknown = [...(BENCH_ONLY ?? [])].filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_ONLY names unknown scenarios: ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
+    );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const started = performance.now();
+  const date = new Date();
+  const machine = machineLine(date);
+  console.log(`switchyard bench: ${selected.map((s) => s.id).join(', ')} (scale ${BENCH_SCALE})\n${machine}\n`);
+
+  const stack = await startStack();
+  // Ctrl-C stops the dev server and the processes the suite started instead of leaving them behind.
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the stack`);
+    void stack.stop().finally(() => process.exit(130));
   };
-  const worker = startEntry('worker', 'worker/main', env);
-  const api = startEntry('api', 'api/main', env);
-  const url = `http://127.0.0.1:${port}`;
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const context: BenchContext = {};
+  const results: ScenarioResult[] = [];
+  const failures = new Map<string, string>();
   try {
-    await waitFor('the API', async () => (await fetch(`${url}/readyz`)).ok, 60_000, api);
-    for (let i = 0; i < 50; i++) await chat(url, `warm-up ${i}`); // bundles, connections, JIT
-
-    const sequential: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i++) sequential.push(await chat(url, `bench request ${i}`));
-
-    const concurrent: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < CONCURRENT_REQUESTS) concurrent.push(await chat(url, `concurrent request ${next++}`));
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-
-    // Cache hits: one paid call, then identical deterministic requests answered by the API's fast path.
-    await chat(url, 'cached question', { temperature: 0 });
-    const hits: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i++) hits.push(await chat(url, 'cached question', { temperature: 0 }));
-
-    // Coalescing: identical jobs submitted at once, against a provider that takes 1 s to answer.
-    mock.setBehavior({ latencyMs: 1_000 });
-    const callsBefore = mock.stats().byEndpoint['openai.chat'] ?? 0;
-    const coalescedJobs = await Promise.all(
-      Array.from({ length: COALESCED_JOBS }, () => submitAndWait(url, 'one question asked by many')),
-    );
-    const coalescingCalls = (mock.stats().byEndpoint['openai.chat'] ?? 0) - callsBefore;
-    mock.setBehavior({ latencyMs: 0 });
-
-    const result = {
-      scenario: 'synchronous chat completions against the mock provider at 0 ms; one worker and one API process',
-      machine: `${(await import('node:os')).cpus().length} cores, node ${process.version}`,
-      sequential: { requests: SEQUENTIAL, latencyMs: summary(sequential) },
-      concurrent: {
-        requests: CONCURRENT_REQUESTS,
-        concurrency: CONCURRENCY,
-        latencyMs: summary(concurrent),
-        jobsPerSecond: +(CONCURRENT_REQUESTS / seconds).toFixed(1),
-      },
-      cacheHitFastPath: { requests: SEQUENTIAL, latencyMs: summary(hits) },
-      coalescing: {
-        identicalJobs: COALESCED_JOBS,
-        providerCalls: coalescingCalls,
-        sharedAnswers: coalescedJobs.filter((j) => j.coalesced).length,
-        ratio: `${COALESCED_JOBS}:${coalescingCalls}`,
-      },
-    };
-    console.log(JSON.stringify(result, null, 2));
-    writeFileSync(join(__dirname, 'results', 'sync-chat-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    // The first jobs load bundles, open connections and warm the JIT; none of that is what a scenario measures.
+    for (let i = 0; i < 20; i++)
+      await call(stack.apiUrl, stack.apiKey, 'POST', '/v1/chat/completions', chatBody(`warm-up ${i}`));
+    for (const scenario of selected) {
+      const scenarioStarted = performance.now();
+      console.log(`\n▶ ${scenario.id}`);
+      try {
+        const result = await scenario.run(stack, context);
+        const seconds = round((performance.now() - scenarioStarted) / 1000);
+        results.push(result);
+        console.log(`${result.title}\nload: ${result.load} (${seconds} s)\n${renderTable(result.table)}`);
+        writeJson(`${result.id}.json`, { ...result, seconds, machine, scale: BENCH_SCALE });
+      } catch (err) {
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        failures.set(scenario.id, message);
+        console.error(`${scenario.id} failed: ${message}`);
+      }
+    }
   } finally {
-    await stopChild(api);
-    await stopChild(worker);
-    await mock.close();
-    await temporal.stop();
+    await stack.stop();
   }
+
+  const wallSeconds = round((performance.now() - started) / 1000);
+  const summary = summaryTable(results, failures, context.floor);
+  console.log(
+    `\n■ summary (${wallSeconds} s wall time; ÷ floor = throughput ÷ floor workflows/s, latency ÷ floor p50/p99)\n${renderTable(summary)}\n${machine}`,
+  );
+  writeJson('latest.json', {
+    machine,
+    date: date.toISOString(),
+    scale: BENCH_SCALE,
+    wallSeconds,
+    floor: context.floor ?? null,
+    summary: summary.rows.map((row) =>
+      Object.fromEntries(summary.columns.map((column, i) => [column, row[i] ?? null])),
+    ),
+    failures: Object.fromEntries(failures),
+  });
+  writeFileSync(
+    join(RESULTS_DIR, 'latest.md'),
+    [
+      '# Switchyard benchmark',
+      '',
+      `${machine}; scale ${BENCH_SCALE}; ${wallSeconds} s wall time.`,
+      '',
+      '"÷ floor": a throughput divided by the floor\'s workflows/s, a latency by the floor\'s p50 or p99 (same run, same durable server).',
+      '',
+      markdownTable(summary),
+      '',
+    ].join('\n'),
+  );
+  if (failures.size > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,65 @@
+import autocannon from 'autocannon';
+
+/** One autocannon run against a JSON endpoint, each request with its own body. */
+export interface LoadOptions {
+  url: string;
+  apiKey: string;
+  /** Requests in flight at once (autocannon connections, no pipelining). */
+  connections: number;
+  durationSeconds?: number;
+  /** A fixed number of requests instead of a duration. */
+  amount?: number;
+  /** The body of request `n` (counted from 0 across the run). */
+  body: (n: number) => unknown;
+  /** @default 60 */
+  timeoutSeconds?: number;
+}
+
+/** What a load run measured; latencies in ms (autocannon resolves them to the millisecond). */
+export interface LoadResult {
+  seconds: number;
+  responses: number;
+  ok: number;
+  okPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  byStatus: Record<string, number>;
+  /** Connection errors and timeouts. */
+  errors: number;
+}
+
+/** Runs autocannon in this process with a unique body per request. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let next = 0;
+  const result = await autocannon({
+    url: options.url,
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+    connections: options.connections,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationSeconds ?? 10 }),
+    timeout: options.timeoutSeconds ?? 60,
+    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(options.body(next++)) }) }],
+  });
+  const byStatus: Record<string, number> = {};
+  for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) byStatus[status] = stats.count ?? 0;
+  return {
+    seconds: result.duration,
+    responses: result.requests.total,
+    ok: result['2xx'],
+    okPerSecond: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    byStatus,
+    errors: result.errors,
+  };
+}
+
+/** Non-2xx answers by status, e.g. "503×12 429×3", or "0". */
+export function describeNon2xx(byStatus: Record<string, number>): string {
+  const parts = Object.entries(byStatus)
+    .filter(([status, count]) => !status.startsWith('2') && count > 0)
+    .map(([status, count]) => `${status}×${count}`);
+  return parts.length > 0 ? parts.join(' ') : '0';
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEntry, stopChild, waitFor, type Child } from '../../src/dev/child-processes';
+import { mockProviderEnv } from '../../src/dev/mock-provider-env';
+import { startMockProvider, type MockProviderHandle } from '../../src/mock-provider';
+import { startDevServer, type DevServer } from '../../test/helpers/dev-server';
+import { freePort } from '../../test/helpers/free-port';
+import { type Pids } from './proc';
+
+/** The bearer key the bench sends. */
+export const BENCH_API_KEY = 'sk-switchyard-bench';
+
+/** The key pool of the goodput scenario: provider `pool`, each key limited by the mock and by the config. */
+export const POOL = { provider: 'pool', keys: ['a', 'b', 'c'], requestsPerMinute: 20 } as const;
+
+/** The route of the outage scenario: a primary that fails every call, then the healthy Anthropic mock. */
+export const OUTAGE_ROUTE = 'outage';
+
+/** The provider of the memory scenario: its own mock (slow on demand) and room for 1,000 calls at once. */
+export const SLOW_PROVIDER = 'slow';
+
+/** Circuit settings of the run; the circuit stays open to the end once it opens. */
+export const CIRCUIT = { consecutiveFailures: 10, minRequests: 20, failureRatio: 0.5, openSeconds: 600 } as const;
+
+/** The running parts every scenario measures. */
+export interface Stack {
+  dir: string;
+  temporal: DevServer;
+  apiUrl: string;
+  apiKey: string;
+  /** OpenAI and Anthropic at 0 ms: the provider of every healthy job. */
+  mock: MockProviderHandle;
+  /** Provider `primary` of the outage route: answers every call with a 503. */
+  failingMock: MockProviderHandle;
+  /** Provider `pool`: per-key limit of {@link POOL}.requestsPerMinute. */
+  poolMock: MockProviderHandle;
+  /** Provider `slow`. */
+  slowMock: MockProviderHandle;
+  /** The Temporal server, the API and the worker. */
+  pids: Pids & { server: number; api: number; worker: number };
+  stop(): Promise<void>;
+}
+
+function pidOf(what: string, pid: number | undefined): number {
+  if (pid === undefined) throw new Error(`${what} has no pid`);
+  return pid;
+}
+
+/**
+ * Where provider calls run (BENCH_PROVIDER_CALLS=local|queue), to compare the two; unset keeps Switchyard's
+ * default for every provider.
+ */
+const PROVIDER_CALLS = process.env.BENCH_PROVIDER_CALLS;
+
+/**
+ * The config file of the run: OpenAI (named first, since catalogue models go to the first provider of their
+ * type) and the env-configured Anthropic at the main mock, plus the scenarios' own providers.
+ */
+function benchConfig(mocks: { main: string; failing: string; pool: string; slow: string }): Record<string, unknown> {
+  const calls = PROVIDER_CALLS === undefined || PROVIDER_CALLS === '' ? {} : { calls: PROVIDER_CALLS };
+  return {
+    providers: {
+      openai: {
+        type: 'openai',
+        baseUrl: `${mocks.main}/openai/v1`,
+        keys: [{ alias: 'main', env: 'OPENAI_API_KEY' }],
+        ...calls,
+      },
+      primary: {
+        type: 'openai',
+        baseUrl: `${mocks.failing}/openai/v1`,
+        keys: [{ alias: 'main', env: 'PRIMARY_KEY' }],
+        ...calls,
+      },
+      [POOL.provider]: {
+        type: 'openai',
+        baseUrl: `${mocks.pool}/openai/v1`,
+        keys: POOL.keys.map((alias) => ({
+          alias,
+          env: `POOL_KEY_${alias.toUpperCase()}`,
+          requestsPerMinute: POOL.requestsPerMinute,
+        })),
+        ...calls,
+      },
+      [SLOW_PROVIDER]: {
+        type: 'openai',
+        baseUrl: `${mocks.slow}/openai/v1`,
+        keys: [{ alias: 'main', env: 'SLOW_KEY' }],
+        maxConcurrentCalls: 1_200,
+        timeoutMs: 180_000,
+        ...calls,
+      },
+    },
+    routes: { [OUTAGE_ROUTE]: { targets: ['primary:gpt-4o-mini', 'claude-haiku-4-5'] } },
+    circuitBreaker: { ...CIRCUIT, probeSeconds: CIRCUIT.openSeconds },
+  };
+}
+
+/**
+ * Starts one durable dev server (temp SQLite file with the script's default WAL + synchronous=NORMAL), the
+ * mocks in this process, and the real worker and API processes.
+ */
+export async function startStack(): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    const temporal = await startDevServer({ dbFile: join(dir, 'temporal.db'), fastSqlite: false });
+    started.push(temporal);
+    const mock = await startMockProvider({ port: 0, latencyMs: 0 });
+    const failingMock = await startMockProvider({ port: 0, errorRates: { '503': 1 } });
+    const poolMock = await startMockProvider({ port: 0, keyRateLimitPerMinute: POOL.requestsPerMinute });
+    const slowMock = await startMockProvider({ port: 0 });
+    for (const m of [mock, failingMock, poolMock, slowMock]) started.push({ stop: () => m.close() });
+
+    const configFile = join(dir, 'switchyard.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify(benchConfig({ main: mock.url, failing: failingMock.url, pool: poolMock.url, slow: slowMock.url })),
+    );
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...mockProviderEnv(mock.url),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TEMPORAL_ADDRESS: temporal.address,
+      SWITCHYARD_API_KEY: BENCH_API_KEY,
+      SWITCHYARD_TASK_QUEUE_PREFIX: 'bench',
+      SWITCHYARD_CONFIG: configFile,
+      CACHE_URL: `sqlite://${join(dir, 'cache.sqlite')}`,
+      COUNTERS_URL: `sqlite://${join(dir, 'counters.sqlite')}`,
+      PRIMARY_KEY: 'sk-bench-primary',
+      SLOW_KEY: 'sk-bench-slow',
+      ...Object.fromEntries(POOL.keys.map((alias) => [`POOL_KEY_${alias.toUpperCase()}`, `sk-bench-pool-${alias}`])),
+      LOG_LEVEL: 'warn',
+    };
+    const worker = startEntry('worker', 'worker/main', env);
+    started.push({ stop: () => stopChild(worker) });
+    const api: Child = startEntry('api', 'api/main', env);
+    started.push({ stop: () => stopChild(api) });
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000, api);
+    return {
+      dir,
+      temporal,
+      apiUrl,
+      apiKey: BENCH_API_KEY,
+      mock,
+      failingMock,
+      poolMock,
+      slowMock,
+      pids: {
+        server: pidOf('the Temporal server', temporal.process.pid),
+        api: pidOf('the API', api.process.pid),
+        worker: pidOf('the worker', worker.process.pid),
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
