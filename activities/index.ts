@@ -21,10 +21,16 @@ export type ProviderActivityDeps = CallProviderDeps & CircuitDeps;
  * coalescing flight. Built once per process over shared stores.
  */
 export function createJobActivities(deps: JobActivityDeps): StoreSteps & JobActivities {
+  const store = createStoreSteps(deps);
+  const circuit = createCircuitSteps(deps);
   return {
     awaitFlight: (input) => awaitFlight(deps, input),
-    ...createStoreSteps(deps),
-    ...createCircuitSteps(deps),
+    ...store,
+    ...circuit,
+    async reserveAndAdmit({ reserve, admit }) {
+      const reserved = await store.reserveBudget(reserve);
+      return reserved.ok ? { reserved, admission: await circuit.admitCircuit(admit) } : { reserved };
+    },
   };
 }
 

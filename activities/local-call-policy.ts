@@ -8,8 +8,11 @@ export interface LocalCallPolicyOptions {
   maxInFlight: number;
 }
 
-/** Defaults: a call under ~2 s ends well before its workflow task needs extending (8 s). */
-export const LOCAL_CALL_DEFAULTS: LocalCallPolicyOptions = { maxLatencyMs: 2_000, maxInFlight: 64 };
+/**
+ * Defaults: a call under ~2 s ends well before its workflow task needs extending (8 s); and a local call holds
+ * one of the worker's workflow-task slots (40) while it runs, so at most 16 may, leaving the rest to other jobs.
+ */
+export const LOCAL_CALL_DEFAULTS: LocalCallPolicyOptions = { maxLatencyMs: 2_000, maxInFlight: 16 };
 
 /**
  * Decides, call by call, whether a provider call runs as a local activity. A local call holds its job's workflow

@@ -18,7 +18,11 @@ export interface StoreStepDeps {
 }
 
 /** Cache and budget operations of the job workflow; each is idempotent, so Temporal may retry it freely. */
-export function createStoreSteps({ cache, ledger, logger }: StoreStepDeps): Omit<StoreSteps, 'admitCircuit'> {
+export function createStoreSteps({
+  cache,
+  ledger,
+  logger,
+}: StoreStepDeps): Omit<StoreSteps, 'admitCircuit' | 'reserveAndAdmit'> {
   return {
     /** The cached response, fresh or stale; null on a miss. */
     lookupCache: ({ key }) => cache.get(key),

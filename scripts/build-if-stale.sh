@@ -15,4 +15,5 @@ mkdir -p dist
 # Stamped with the time the build started, so a file saved while it runs makes the next start build again.
 touch "$STAMP.next"
 node_modules/.bin/tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+node dist/src/worker/bundle-workflows.js
 mv "$STAMP.next" "$STAMP"

@@ -9,8 +9,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { JobActivities } from '../src/contract/activities';
-import { callChain } from './call-chain';
+import type { CircuitAdmission, JobActivities, ReserveOutcome } from '../src/contract/activities';
+import { admissionInput, callChain } from './call-chain';
 import { costOf } from './cost';
 import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
@@ -62,7 +62,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
       if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
       let outcome: Outcome;
       try {
-        outcome = await call(input, plan.targets, status, plan.downgraded);
+        outcome = await call(input, plan.targets, status, plan.downgraded, plan.firstAdmission);
       } catch (err) {
         const degraded = await degrade(input, err);
         if (!degraded) throw err;
@@ -93,19 +93,40 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
   }
 }
 
-type ReservedPlan = { targets: JobTarget[]; downgraded: boolean } | { cached: CachedResponse };
+type ReservedPlan =
+  | { targets: JobTarget[]; downgraded: boolean; firstAdmission?: CircuitAdmission | boolean }
+  | { cached: CachedResponse };
 
 /** Reserves the job's estimate; over a cap, applies the tenant's policy (reject, downgrade or cache-only). */
 async function reserve(input: AiJobInput, reservation: { id: string }): Promise<ReservedPlan> {
-  const reserved = await storeSteps.reserveBudget({
+  const reserveInput = {
     reservationId: reservation.id,
     tenantId: input.tenantId,
     amountUsd: input.budget.estimateUsd,
     caps: input.budget.caps,
     now: Date.now(),
-  });
+  };
+  // A job that calls its chain itself (no flight) asks its first target's circuit in the same step.
+  const first = input.targets[0];
+  if (!input.cache && first && patched(Patch.ReserveAndAdmit)) {
+    const { reserved, admission } = await storeSteps.reserveAndAdmit({
+      reserve: reserveInput,
+      admit: admissionInput(first, true),
+    });
+    if (reserved.ok) return { targets: input.targets, downgraded: false, firstAdmission: admission };
+    return overCap(input, reservation, reserved);
+  }
+  const reserved = await storeSteps.reserveBudget(reserveInput);
   if (reserved.ok) return { targets: input.targets, downgraded: false };
+  return overCap(input, reservation, reserved);
+}
 
+/** Applies the tenant's policy to a job over one of its caps: reject, downgrade or serve from the cache only. */
+async function overCap(
+  input: AiJobInput,
+  reservation: { id: string },
+  reserved: Extract<ReserveOutcome, { ok: false }>,
+): Promise<ReservedPlan> {
   const over = `the ${reserved.period} cap of ${usd(reserved.capUsd)} (already used: ${usd(reserved.usedUsd)})`;
   const downgrade = input.budget.downgrade;
   if (input.budget.onExceeded === 'downgrade' && downgrade) {
@@ -133,7 +154,13 @@ function usd(amount: number): string {
   return `$${amount >= 1 ? amount.toFixed(2) : amount.toPrecision(2)}`;
 }
 
-async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, downgraded: boolean): Promise<Outcome> {
+async function call(
+  input: AiJobInput,
+  targets: JobTarget[],
+  status: JobStatus,
+  downgraded: boolean,
+  firstAdmission?: CircuitAdmission | boolean,
+): Promise<Outcome> {
   status.phase = 'calling_provider';
   const onTarget = (target: JobTarget) => {
     status.providerId = target.providerId;
@@ -178,7 +205,12 @@ async function call(input: AiJobInput, targets: JobTarget[], status: JobStatus, 
     call: result,
     target,
     attempts,
-  } = await callChain(input.jobId, input.request, targets, onTarget, input.requestRef, true);
+  } = await callChain(input.jobId, input.request, targets, {
+    onTarget,
+    ...(input.requestRef ? { requestRef: input.requestRef } : {}),
+    allowLocalCalls: true,
+    ...(firstAdmission !== undefined ? { firstAdmission } : {}),
+  });
   status.attempts.push(...attempts);
   const cost = costOf(result.completion.usage, target.price);
   return {

@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ProviderActivities } from '../src/contract/activities';
+import type { AdmitCircuitInput, CircuitAdmission, ProviderActivities } from '../src/contract/activities';
 import { storeSteps } from './local-activities';
 import { FailureType, KEY_POOL_BUSY, NON_RETRYABLE_FAILURE_TYPES, isFailureType } from '../src/contract/failure-types';
 import { Patch } from './patches';
@@ -123,24 +123,39 @@ export interface ChainSuccess {
  * failures, and moves on when a target fails for good. Throws a non-retryable `ApplicationFailure`
  * of the last failure's type, with every attempt in its details, when all targets failed.
  */
+export interface ChainOptions {
+  onTarget?: (target: JobTarget) => void;
+  requestRef?: RequestRef;
+  /** Whether targets marked `callLocally` may run their call as a local activity (jobs; flights stay queued). */
+  allowLocalCalls?: boolean;
+  /** The first target's admission, when the job asked for it with its reservation (see `reserveAndAdmit`). */
+  firstAdmission?: CircuitAdmission | boolean;
+}
+
+/** What to ask the circuit of `target`: whether it may be called locally is asked only where it may be. */
+export function admissionInput(target: JobTarget, allowLocalCalls: boolean): AdmitCircuitInput {
+  const mayCallLocally = allowLocalCalls && target.callLocally === true && patched(Patch.LocalProviderCalls);
+  return { providerId: target.providerId, model: target.model, ...(mayCallLocally ? { local: true } : {}) };
+}
+
+/**
+ * Calls the targets in order on their providers' task queues, letting Temporal retry transient
+ * failures, and moves on when a target fails for good. Throws a non-retryable `ApplicationFailure`
+ * of the last failure's type, with every attempt in its details, when all targets failed.
+ */
 export async function callChain(
   jobId: string,
   request: ChatRequest,
   targets: JobTarget[],
-  onTarget: (target: JobTarget) => void = () => undefined,
-  requestRef?: RequestRef,
-  /** Whether targets marked `callLocally` may run their call as a local activity (jobs; flights stay queued). */
-  allowLocalCalls = false,
+  { onTarget = () => undefined, requestRef, allowLocalCalls = false, firstAdmission }: ChainOptions = {},
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
   for (const target of targets) {
-    const mayCallLocally = allowLocalCalls && target.callLocally === true && patched(Patch.LocalProviderCalls);
-    const admission = await storeSteps.admitCircuit({
-      providerId: target.providerId,
-      model: target.model,
-      ...(mayCallLocally ? { local: true } : {}),
-    });
+    const admission =
+      target === targets[0] && firstAdmission !== undefined
+        ? firstAdmission
+        : await storeSteps.admitCircuit(admissionInput(target, allowLocalCalls));
     // Histories of earlier releases hold a plain boolean.
     const admitted = typeof admission === 'boolean' ? admission : admission.admitted;
     const local = typeof admission !== 'boolean' && admission.local;

@@ -15,4 +15,6 @@ export const Patch = {
   WaitForCancelledCalls: 'wait-for-cancelled-calls',
   /** A job calls providers without a server-enforced rate as a local activity in its own worker. */
   LocalProviderCalls: 'local-provider-calls',
+  /** A job reserves its budget and asks its first target's circuit in one local activity. */
+  ReserveAndAdmit: 'reserve-and-admit',
 } as const;

@@ -48,7 +48,12 @@ export async function providerFlight(input: FlightInput): Promise<FlightResult> 
   const chargesItself = patched(Patch.FlightChargesItsCall);
   const callScope = new CancellationScope();
   const chain: Promise<ChainSuccess> = callScope.run(() =>
-    callChain(input.leaderJobId, input.request, input.targets, undefined, input.requestRef),
+    callChain(
+      input.leaderJobId,
+      input.request,
+      input.targets,
+      input.requestRef ? { requestRef: input.requestRef } : {},
+    ),
   );
   if (chargesItself) {
     // Flights started by older jobs are joined without the signal: they never count as abandoned.

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEntry, stopChild, waitFor, type Child } from '../../src/dev/child-processes';
+import { execFileSync } from 'node:child_process';
+import { startProcess, stopChild, waitFor, type Child } from '../../src/dev/child-processes';
 import { mockProviderEnv } from '../../src/dev/mock-provider-env';
 import { startMockProvider, type MockProviderHandle } from '../../src/mock-provider';
 import { startDevServer, type DevServer } from '../../test/helpers/dev-server';
@@ -40,6 +41,19 @@ export interface Stack {
   /** The Temporal server, the API and the worker. */
   pids: Pids & { server: number; api: number; worker: number };
   stop(): Promise<void>;
+}
+
+const REPO = join(__dirname, '..', '..');
+
+/**
+ * Runs a Switchyard entry point as users do, from the compiled `dist/` (built first when stale, the workflow
+ * bundle included), with its log in `<dir>/<name>.log`. The pid is Node's own, for CPU and memory sampling.
+ */
+function startCompiled(name: string, entry: string, env: NodeJS.ProcessEnv, dir: string): Child {
+  execFileSync('bash', [join(REPO, 'scripts', 'build-if-stale.sh')], { cwd: REPO, stdio: 'inherit' });
+  const script = `exec "$0" "$1" >>"$2" 2>&1`;
+  const file = join(REPO, 'dist', 'src', `${entry}.js`);
+  return startProcess(name, 'bash', ['-c', script, process.execPath, file, join(dir, `${name}.log`)], env);
 }
 
 function pidOf(what: string, pid: number | undefined): number {
@@ -87,7 +101,7 @@ function benchConfig(mocks: { main: string; failing: string; pool: string; slow:
         type: 'openai',
         baseUrl: `${mocks.slow}/openai/v1`,
         keys: [{ alias: 'main', env: 'SLOW_KEY' }],
-        maxConcurrentCalls: 1_200,
+        // The default maxConcurrentCalls (200 per worker): the other jobs in flight wait in Temporal.
         timeoutMs: 180_000,
         ...calls,
       },
@@ -136,11 +150,13 @@ export async function startStack(): Promise<Stack> {
       PRIMARY_KEY: 'sk-bench-primary',
       SLOW_KEY: 'sk-bench-slow',
       ...Object.fromEntries(POOL.keys.map((alias) => [`POOL_KEY_${alias.toUpperCase()}`, `sk-bench-pool-${alias}`])),
-      LOG_LEVEL: 'warn',
+      // What users run: one log line per request and per provider call, written to the process's log file.
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
     };
-    const worker = startEntry('worker', 'worker/main', env);
+    const worker = startCompiled('worker', 'worker/main', env, dir);
     started.push({ stop: () => stopChild(worker) });
-    const api: Child = startEntry('api', 'api/main', env);
+    const api: Child = startCompiled('api', 'api/main', env, dir);
     started.push({ stop: () => stopChild(api) });
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000, api);

@@ -101,6 +101,18 @@ export interface CircuitAdmission {
   local: boolean;
 }
 
+export interface ReserveAndAdmitInput {
+  reserve: ReserveBudgetInput;
+  /** The chain's first target, admitted only once the reservation holds. */
+  admit: AdmitCircuitInput;
+}
+
+export interface ReserveAndAdmitOutcome {
+  reserved: ReserveOutcome;
+  /** Absent when the reservation was refused (no probe of a half-open circuit is taken for nothing). */
+  admission?: CircuitAdmission | boolean;
+}
+
 /** Short store operations, run as local activities in the workflow's own worker; each is idempotent. */
 export interface StoreSteps {
   /** The cached response, fresh or stale; null on a miss. */
@@ -115,6 +127,8 @@ export interface StoreSteps {
    * whether to call it locally. A plain boolean in the histories of releases before local calls.
    */
   admitCircuit(input: AdmitCircuitInput): Promise<CircuitAdmission | boolean>;
+  /** `reserveBudget`, then `admitCircuit` of the first target: one local activity where a job needs both. */
+  reserveAndAdmit(input: ReserveAndAdmitInput): Promise<ReserveAndAdmitOutcome>;
 }
 
 /** Activities of the jobs queue that are not store steps. */

@@ -111,7 +111,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     maxConcurrentWorkflowTaskExecutions: 40,
     // Store steps, plus every local provider call its provider's `maxConcurrentCalls` allows.
     maxConcurrentLocalActivityExecutions: STORE_STEP_SLOTS + localCallSlots,
-    maxCachedWorkflows: 2_000,
+    // Most jobs end within one or two workflow tasks; a job evicted while it waits on a slow call is replayed
+    // from its short history when the call ends. Bounds the worker's memory with many jobs in flight.
+    maxCachedWorkflows: 500,
     // Jobs waiting on a shared flight each hold an activity slot while they wait.
     maxConcurrentActivityTaskExecutions: 1_000,
   });

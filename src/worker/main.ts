@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../telemetry/logger';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
 import { createWorkers, openWorkerStores } from './create-workers';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 /** Worker process: runs until SIGINT/SIGTERM, then lets in-flight tasks finish before exiting. */
 async function main(): Promise<void> {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
       stores,
       logger,
       providerShutdownGraceTime: '20s',
+      workflowBundle: prebuiltWorkflowBundle(),
     });
     logger.info(
       {
