@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CachedResponse } from '../contract/job';
 import type { ResponseCacheStore } from '../stores/cache/contract';
@@ -68,4 +69,14 @@ export function fastPathAnswers(
     held: (key) => held.get(key, Date.now()),
     forget: (key) => held.delete(key),
   };
+}
+
+/** Sends a held answer as a cache hit: Switchyard's headers, then the serialised body, in a single write. */
+export function sendHeldAnswer(res: ServerResponse, answer: FastPathAnswer): void {
+  res.setHeader('x-switchyard-cache', 'hit');
+  res.setHeader('x-switchyard-provider', answer.provider);
+  res.setHeader('x-switchyard-cost-usd', '0');
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', answer.bytes);
+  res.end(answer.body);
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 import type { RequestLog } from '../telemetry/request-log';
 import { presentedKey, type TenantOfKey } from './auth';
-import type { FastPathAnswer, FastPathAnswers } from './fast-path-answers';
+import { sendHeldAnswer, type FastPathAnswer, type FastPathAnswers } from './fast-path-answers';
 import { MAX_REMEMBERED_BODY_BYTES, type FastPathRequests } from './fast-path-requests';
 import type { TenantRateLimiter } from './rate-limits';
 
@@ -110,13 +110,7 @@ export class FastPathHandler {
 
   private send(res: ServerResponse, tenantId: string, answer: FastPathAnswer): void {
     this.deps.metrics.cacheFastPathHits.inc({ tenant: tenantId });
-    res.setHeader('x-switchyard-cache', 'hit');
-    res.setHeader('x-switchyard-provider', answer.provider);
-    res.setHeader('x-switchyard-cost-usd', '0');
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', answer.bytes);
-    // A string body goes out with the headers in a single write.
-    res.end(answer.body);
+    sendHeldAnswer(res, answer);
   }
 
   /** Hands a request whose body was read here to Express, with the body as the body parser would give it. */

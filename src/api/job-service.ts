@@ -11,10 +11,9 @@ import type { ChatRequest } from '../contract/chat';
 import type { Logger } from 'pino';
 import * as attributes from '../contract/search-attributes';
 import type { AiJobInput, AiJobResult, AiJobWorkflow } from '../contract/job';
-import { UnknownModelError, type Config } from '../config';
-import { planJob, type JobPlan, type RequestCachePolicy } from './job-plan';
-import { UncacheableRequestError } from './uncacheable-request-error';
-import { UnpricedModelError } from './unpriced-model-error';
+import type { Config } from '../config';
+import type { JobPlan, RequestCachePolicy } from './job-plan';
+import { planRequest } from './plan-request';
 import { tenantResult } from './tenant-failure';
 import { HttpError } from './http-error';
 import { existingJob, jobNotFound, submissionHash, type SubmittedJob } from './idempotent-jobs';
@@ -73,22 +72,10 @@ export class JobService {
   private readonly admission: Admission;
 
   /**
-   * Decides the job's chain, cache use and budget; a 400 for an unknown model or route, for an unpriced
-   * model when the tenant has a spending cap and no worst-case price is configured, and for a request that a
-   * cache-only tenant could get only from a provider.
+   * Decides the job's chain, cache use and budget (see `planRequest` for the 400s).
    */
   plan(tenantId: string, request: ChatRequest, cachePolicy?: RequestCachePolicy): JobPlan {
-    try {
-      return planJob(this.config, tenantId, request, cachePolicy);
-    } catch (err) {
-      if (err instanceof UnknownModelError) throw new HttpError(400, 'unknown_model', err.message, { param: 'model' });
-      if (err instanceof UnpricedModelError)
-        throw new HttpError(400, 'unpriced_model', err.message, { param: 'model' });
-      if (err instanceof UncacheableRequestError) {
-        throw new HttpError(400, 'request_not_cacheable', err.message, { param: 'temperature' });
-      }
-      throw err;
-    }
+    return planRequest(this.config, tenantId, request, cachePolicy);
   }
 
   /**
@@ -197,22 +184,11 @@ export class JobService {
       throw new HttpError(409, 'job_not_running', `Job ${jobId} is already ${jobStateOf(description.status.name)}.`);
     }
     await this.control(() => handle.cancel());
-    await this.markCancelled(jobId);
+    // Best effort: the cancellation is Temporal's; the mark only makes a local provider call stop sooner.
+    await this.cancelMarks?.mark(jobId).catch((err: unknown) => this.logger?.warn({ err, jobId }, 'no cancel mark'));
     // No progress query: the reply reports the cancellation, not the phase the workflow was in.
     const view = await this.toView(handle, description, { progress: false });
     return { ...view, status: 'cancelling' };
-  }
-
-  /**
-   * Tells a local provider call of the job to stop now rather than at its next workflow task. Best effort: the
-   * cancellation itself is Temporal's, and reaches the call without the mark within seconds.
-   */
-  private async markCancelled(jobId: string): Promise<void> {
-    try {
-      await this.cancelMarks?.mark(jobId);
-    } catch (err) {
-      this.logger?.warn({ err, jobId }, 'cancel mark not written: the cache store is unavailable');
-    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { Config } from '../../config';
-import type { FastPathAnswer, FastPathAnswers } from '../fast-path-answers';
+import { sendHeldAnswer, type FastPathAnswer, type FastPathAnswers } from '../fast-path-answers';
 import type { FastPathRequests, PlannedLookup } from '../fast-path-requests';
 import { clientGoneSignal } from '../admission-signal';
 import { tenantOf } from '../auth';
@@ -54,13 +54,7 @@ export function chatCompletionsRouter({
 
   const sendHit = (res: Response, tenantId: string, answer: FastPathAnswer) => {
     metrics.cacheFastPathHits.inc({ tenant: tenantId });
-    res.setHeader('x-switchyard-cache', 'hit');
-    res.setHeader('x-switchyard-provider', answer.provider);
-    res.setHeader('x-switchyard-cost-usd', '0');
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', answer.bytes);
-    // The body goes out as a string, so Node sends it with the headers in a single write.
-    res.end(answer.body);
+    sendHeldAnswer(res, answer);
   };
 
   router.post('/', async (req, res) => {
