@@ -178,8 +178,11 @@ export const circuitBreakerSchema = z.strictObject({
 
 /** How many requests the API lets at Temporal at once, and how long the rest may wait (see README, Overload). */
 export const admissionSchema = z.strictObject({
-  /** Workflow starts in flight at once; more wait in the queue. */
-  maxConcurrentStarts: z.number().int().positive().max(10_000).default(32),
+  /**
+   * Workflow starts in flight at once; more wait in the queue. A start takes 5–20 ms, so 4 admit hundreds a
+   * second per API process while keeping a small Temporal server from taking on more than it finishes.
+   */
+  maxConcurrentStarts: z.number().int().positive().max(10_000).default(4),
   /** Synchronous chat completions between admission and result; bounds memory, as they mostly wait on providers. */
   maxSyncJobs: z.number().int().positive().max(1_000_000).default(1_000),
   /** Requests waiting for a slot, per kind; past it a request is refused at once (0: never wait). */
