@@ -14,7 +14,8 @@ beforeAll(async () => {
   harness = await startHarness({
     api: true,
     worker: false,
-    config: { api: { temporalDeadlineMs: START_DEADLINE_MS } },
+    // Every submit starts at once: this is about starts that miss their deadline, not about admission's queue.
+    config: { api: { temporalDeadlineMs: START_DEADLINE_MS, admission: { maxConcurrentStarts: SUBMITS } } },
   });
   url = harness.api!.url;
 });
