@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { FailureType } from '../contract/failure-types';
 import { failureHttpOf } from './failure-status';
 import { HttpError } from './http-error';
-import { isDeadlineExceeded } from './temporal-errors';
+import { isWaitOver } from './temporal-errors';
 import { jobFailureOf } from './tenant-failure';
 
 /** The synchronous run a failure ended. */
@@ -15,11 +15,13 @@ export interface SyncRun {
 
 /**
  * What a synchronous endpoint answers when waiting for its job failed: a 504 when the job outlived the wait
- * (it goes on), the job's own failure as its HTTP status, or the error itself when it is neither.
+ * (it goes on), the job's own failure as its HTTP status, or a 503 when the wait itself broke (the job goes on
+ * then too). Both answers for a job that goes on tell SDKs not to retry: a retry would start, and pay for, a
+ * second job.
  */
-export function syncRunError(err: unknown, run: SyncRun, logger?: Pick<Logger, 'warn'>): unknown {
+export function syncRunError(err: unknown, run: SyncRun, logger?: Pick<Logger, 'warn'>): HttpError {
   const { jobId, tenantId } = run;
-  if (isDeadlineExceeded(err)) {
+  if (isWaitOver(err)) {
     return new HttpError(
       504,
       'job_timeout',
@@ -44,5 +46,11 @@ export function syncRunError(err: unknown, run: SyncRun, logger?: Pick<Logger, '
             : {},
     });
   }
-  return err;
+  logger?.warn({ err, jobId, tenantId }, 'waiting for a synchronous job failed; the job goes on');
+  return new HttpError(
+    503,
+    'job_result_unavailable',
+    `The job started as ${jobId} and goes on, but its result could not be awaited; read it with GET /v1/jobs/${jobId}.`,
+    { details: { job_id: jobId }, headers: { 'x-should-retry': 'false', 'retry-after': '1' } },
+  );
 }

@@ -1,6 +1,7 @@
 import { ServiceError } from '@temporalio/client';
 import { HttpError } from './http-error';
 
+const GRPC_CANCELLED = 1;
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 
@@ -25,9 +26,18 @@ export function isDeadlineExceeded(err: unknown): boolean {
   return grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED;
 }
 
+/**
+ * True when a long poll bounded by our deadline (waiting for a workflow's result) ended for that deadline. The
+ * server ends such a poll just before the deadline, now and then with CANCELLED rather than DEADLINE_EXCEEDED.
+ */
+export function isWaitOver(err: unknown): boolean {
+  const code = grpcCodeOf(err);
+  return code === GRPC_DEADLINE_EXCEEDED || code === GRPC_CANCELLED;
+}
+
 // gRPC codes after which a call may or may not have been carried out by the server.
 const OUTCOME_UNKNOWN_CODES = new Set([
-  1 /* CANCELLED */,
+  GRPC_CANCELLED,
   2 /* UNKNOWN */,
   GRPC_DEADLINE_EXCEEDED,
   10 /* ABORTED */,

@@ -35,3 +35,18 @@ test('the official openai SDK, retries on, makes one job and one provider call f
   // Before, the SDK retried the 504 twice: three jobs, three paid calls for one request.
   expect((harness.mock.stats().byEndpoint['openai.chat'] ?? 0) - before).toBe(1);
 }, 60_000);
+
+test('every synchronous job that outlives its wait answers 504, however the long poll for its result ends', async () => {
+  // The server ends a result long poll at the caller's deadline now and then with CANCELLED rather than
+  // DEADLINE_EXCEEDED; either way the answer is the 504 that tells SDKs not to retry.
+  const responses = await Promise.all(
+    Array.from({ length: 24 }, (_, i) =>
+      api(harness.api!.url, 'POST', '/v1/chat/completions', {
+        body: chatBody(`slow ${i} [[mock:latency=1500]]`),
+      }),
+    ),
+  );
+  expect(responses.map((r) => `${r.status} ${r.body.error?.code as string}`)).toEqual(
+    responses.map(() => '504 job_timeout'),
+  );
+}, 60_000);
