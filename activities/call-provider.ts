@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { FailureType } from '../src/contract/failure-types';
-import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
+import type { CommitBudgetInput } from '../src/contract/activities';
+import { costOf } from '../src/contract/cost';
+import type { CommitWithCall, ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
 import { toApplicationFailure } from './failures';
 import { KeyPoolBusyError, type KeyLease, type KeyPool, type KeyPools } from './key-pool';
 import { keyFailure, keyPoolBusyFailure } from './key-pool-failures';
@@ -35,6 +37,8 @@ export interface LocalCallDeps {
   cancelMarks: CancelMarks;
   /** Which calls go local; learns each provider's latency from every call of this process. */
   policy: LocalCallPolicy;
+  /** Commits a job's reservation, for calls asked to (`ProviderCallInput.commit`); without it, jobs commit. */
+  commitBudget?: (input: CommitBudgetInput) => Promise<unknown>;
 }
 
 /** How often a local call looks for its job's cancel mark (once it has run this long). */
@@ -75,11 +79,14 @@ async function callLocally(
   }, CANCEL_MARK_POLL_MS);
   const signal = AbortSignal.any([context.cancellationSignal, marked.signal]);
   try {
-    return await deps.journal.once(CallJournal.idOf(context.info), () =>
+    const result = await deps.journal.once(CallJournal.idOf(context.info), () =>
       local.policy.track(() =>
         local.slots.run(input.providerId, signal, () => callWithPooledKey(deps, input, context, signal)),
       ),
     );
+    return input.commit && local.commitBudget
+      ? await commitWithCall(local.commitBudget, input.commit, result, deps.logger)
+      : result;
   } catch (err) {
     if (!marked.signal.aborted || context.cancellationSignal.aborted) throw err;
     // Never a failure of its own: that would move the job to its next target instead of ending it.
@@ -87,6 +94,27 @@ async function callLocally(
     throw err;
   } finally {
     clearInterval(watch);
+  }
+}
+
+/**
+ * Commits the job's reservation at the answer's cost. Idempotent, like every commit: a call run again (its
+ * workflow task retried) recalls the same answer and commits the same amount. A store that fails here leaves
+ * the commit to the job, never fails a call that the provider has answered and been paid for.
+ */
+async function commitWithCall(
+  commitBudget: NonNullable<LocalCallDeps['commitBudget']>,
+  commit: CommitWithCall,
+  result: ProviderCallResult,
+  logger: CallProviderDeps['logger'],
+): Promise<ProviderCallResult> {
+  const actualUsd = costOf(result.completion.usage, commit.price) ?? 0;
+  try {
+    await commitBudget({ reservationId: commit.reservationId, actualUsd, tenantId: commit.tenantId });
+    return { ...result, committed: true };
+  } catch (err) {
+    logger.warn({ err, reservationId: commit.reservationId }, 'budget not committed with its call: the job commits it');
+    return result;
   }
 }
 

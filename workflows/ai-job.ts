@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { CircuitAdmission, JobActivities, ReserveOutcome } from '../src/contract/activities';
 import { admissionInput, callChain } from './call-chain';
-import { costOf } from './cost';
+import { costOf } from '../src/contract/cost';
 import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
@@ -62,19 +62,21 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
       if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
       let outcome: Outcome;
       try {
-        outcome = await call(input, plan.targets, status, plan.downgraded, plan.firstAdmission);
+        outcome = await call(input, plan.targets, status, plan, reservation);
       } catch (err) {
         const degraded = await degrade(input, err);
         if (!degraded) throw err;
         outcome = degraded;
       }
-      await CancellationScope.nonCancellable(() =>
-        settleSteps.commitBudget({
-          reservationId: reservation.id,
-          actualUsd: outcome.chargedUsd ?? 0,
-          tenantId: input.tenantId,
-        }),
-      );
+      if (!outcome.committed) {
+        await CancellationScope.nonCancellable(() =>
+          settleSteps.commitBudget({
+            reservationId: reservation.id,
+            actualUsd: outcome.chargedUsd ?? 0,
+            tenantId: input.tenantId,
+          }),
+        );
+      }
       settled = true;
       return finish(input, status, outcome, plan.downgraded);
     } catch (err) {
@@ -158,8 +160,8 @@ async function call(
   input: AiJobInput,
   targets: JobTarget[],
   status: JobStatus,
-  downgraded: boolean,
-  firstAdmission?: CircuitAdmission | boolean,
+  { downgraded, firstAdmission }: { downgraded: boolean; firstAdmission?: CircuitAdmission | boolean },
+  reservation: { id: string },
 ): Promise<Outcome> {
   status.phase = 'calling_provider';
   const onTarget = (target: JobTarget) => {
@@ -210,6 +212,7 @@ async function call(
     ...(input.requestRef ? { requestRef: input.requestRef } : {}),
     allowLocalCalls: true,
     ...(firstAdmission !== undefined ? { firstAdmission } : {}),
+    ...(patched(Patch.CommitWithCall) ? { commit: { reservationId: reservation.id, tenantId: input.tenantId } } : {}),
   });
   status.attempts.push(...attempts);
   const cost = costOf(result.completion.usage, target.price);
@@ -217,6 +220,7 @@ async function call(
     response: { completion: result.completion, providerId: target.providerId, model: target.model },
     usage: result.completion.usage,
     chargedUsd: cost,
+    ...(result.committed ? { committed: true } : {}),
     costUsd: cost,
     providerLatencyMs: result.latencyMs,
     attempts,

@@ -130,6 +130,8 @@ export interface ChainOptions {
   allowLocalCalls?: boolean;
   /** The first target's admission, when the job asked for it with its reservation (see `reserveAndAdmit`). */
   firstAdmission?: CircuitAdmission | boolean;
+  /** The job's reservation, for a local call to commit at its real cost the moment the provider answers. */
+  commit?: { reservationId: string; tenantId: string };
 }
 
 /** What to ask the circuit of `target`: whether it may be called locally is asked only where it may be. */
@@ -147,7 +149,7 @@ export async function callChain(
   jobId: string,
   request: ChatRequest,
   targets: JobTarget[],
-  { onTarget = () => undefined, requestRef, allowLocalCalls = false, firstAdmission }: ChainOptions = {},
+  { onTarget = () => undefined, requestRef, allowLocalCalls = false, firstAdmission, commit }: ChainOptions = {},
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
@@ -186,6 +188,7 @@ export async function callChain(
           request,
           ...(requestRef ? { requestRef } : {}),
           timeoutMs: target.timeoutMs,
+          ...(local && commit ? { commit: { ...commit, price: target.price } } : {}),
         });
         const total = targetAttempts + call.attempt;
         attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: total });

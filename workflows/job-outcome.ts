@@ -8,6 +8,8 @@ export interface Outcome {
   usage: { prompt_tokens: number; completion_tokens: number };
   /** What this job commits to the ledger itself. */
   chargedUsd: number | null;
+  /** True when the provider call already committed the reservation at `chargedUsd` (see `CommitWithCall`). */
+  committed?: boolean;
   /** What the job reports as its cost; differs from `chargedUsd` when its flight charged the call. */
   costUsd: number | null;
   providerLatencyMs: number;

@@ -17,4 +17,6 @@ export const Patch = {
   LocalProviderCalls: 'local-provider-calls',
   /** A job reserves its budget and asks its first target's circuit in one local activity. */
   ReserveAndAdmit: 'reserve-and-admit',
+  /** A job's local call commits its reservation as soon as the provider answers; the job skips its own commit. */
+  CommitWithCall: 'commit-with-call',
 } as const;

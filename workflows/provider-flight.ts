@@ -1,5 +1,5 @@
 import { CancellationScope, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { costOf } from './cost';
+import { costOf } from '../src/contract/cost';
 import { callChain, type ChainSuccess } from './call-chain';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';

@@ -1,6 +1,17 @@
 /** The provider-call activity's input and result. */
 import type { ChatCompletion, ChatRequest } from './chat';
-import type { RequestRef } from './job';
+import type { ModelPrice, RequestRef } from './job';
+
+/**
+ * The job's budget reservation, for a local call to commit at the call's real cost as soon as the provider has
+ * answered: one step less for the job than a commit of its own, the same charge (commits are idempotent).
+ */
+export interface CommitWithCall {
+  reservationId: string;
+  tenantId: string;
+  /** The target's price; the cost is `costOf(usage, price)`, as the job itself would charge. */
+  price: ModelPrice | null;
+}
 
 /** Input of the provider-call activity. */
 export interface ProviderCallInput {
@@ -12,6 +23,8 @@ export interface ProviderCallInput {
   requestRef?: RequestRef;
   /** The target's per-attempt timeout, when tighter than the provider's. */
   timeoutMs?: number;
+  /** Set on local calls of jobs that let the call commit their reservation (see {@link CommitWithCall}). */
+  commit?: CommitWithCall;
 }
 
 export interface ProviderCallResult {
@@ -21,4 +34,6 @@ export interface ProviderCallResult {
   attempt: number;
   /** The key of the provider's pool the call used. */
   keyAlias: string;
+  /** True when the call committed the job's reservation (asked with `commit`); the job then need not. */
+  committed?: boolean;
 }

@@ -85,6 +85,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       slots: new CallSlots(localLimits),
       cancelMarks: new CancelMarks(options.stores.cancellations),
       policy: localCalls,
+      commitBudget: (input) => jobActivities.commitBudget(input),
     },
     clients,
     keyPools: new KeyPools(clients, {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { costOf } from '../../workflows/cost';
+import { costOf } from '../../src/contract/cost';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 import { startTcpProxy } from '../helpers/tcp-proxy';

@@ -1,4 +1,4 @@
-import { costOf } from '../../workflows/cost';
+import { costOf } from '../../src/contract/cost';
 import { providerFlight } from '../../workflows/provider-flight';
 import { flightWorkflowId, type FlightInput, type FlightResult } from '../../src/contract/flight';
 import { joinFlightSignal } from '../../workflows/messages';

@@ -1,5 +1,5 @@
 import { createClient } from '@redis/client';
-import { costOf } from '../../workflows/cost';
+import { costOf } from '../../src/contract/cost';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';

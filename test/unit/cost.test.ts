@@ -1,4 +1,4 @@
-import { costOf } from '../../workflows/cost';
+import { costOf } from '../../src/contract/cost';
 import type { ChatUsage } from '../../src/contract/chat';
 import type { ModelPrice } from '../../src/contract/job';
 

@@ -1,5 +1,5 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { planJob } from '../../src/api/job-plan';
 import { aiJob } from '../../workflows/ai-job';
 import { FailureType } from '../../src/contract/failure-types';
@@ -7,6 +7,7 @@ import * as attributes from '../../src/contract/search-attributes';
 import { jobsTaskQueue } from '../../src/contract/task-queues';
 import { statusQuery } from '../../workflows/messages';
 import type { AiJobInput } from '../../src/contract/job';
+import { openWorkerStores } from '../../src/worker/create-workers';
 import { startHarness, type Harness } from '../helpers/harness';
 
 let harness: Harness;
@@ -58,6 +59,16 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
+}
+
+/** The activity types of the local activities a workflow ran, from the markers in its history. */
+async function localActivitiesOf(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0];
+    if (event.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !data) return [];
+    return [defaultPayloadConverter.fromPayload<{ activity_type: string }>(data).activity_type];
+  });
 }
 
 describe('the job workflow', () => {
@@ -129,6 +140,31 @@ describe('the job workflow', () => {
     expect(status).toMatchObject({ phase: 'calling_provider', providerId: 'openai', model: 'gpt-4o-mini' });
     await handle.result();
     expect((await handle.query(statusQuery)).phase).toBe('completed');
+  });
+
+  test("a local call commits the job's reservation with its answer: the job takes no commit step of its own", async () => {
+    const stores = await openWorkerStores(harness.config);
+    try {
+      const spent = async () => (await stores.ledger.spend('default', {}, Date.now())).daily;
+      const before = await spent();
+      const local = await start(jobInput('Commit with the call'));
+      const localResult = await local.result();
+      expect(await localActivitiesOf(local)).toEqual(['reserveAndAdmit', 'callProvider']);
+      const afterLocal = await spent();
+      expect(afterLocal.committedUsd - before.committedUsd).toBeCloseTo(localResult.costUsd!, 9);
+      expect(afterLocal.reservedUsd).toBeCloseTo(before.reservedUsd, 9);
+
+      // A queued call runs on a provider worker, which has no ledger: the job commits itself, as before.
+      const input = jobInput('Commit after the call');
+      const queued = await start({ ...input, targets: input.targets.map((t) => ({ ...t, callLocally: false })) });
+      const queuedResult = await queued.result();
+      expect(await localActivitiesOf(queued)).toEqual(['reserveAndAdmit', 'commitBudget']);
+      const afterQueued = await spent();
+      expect(afterQueued.committedUsd - afterLocal.committedUsd).toBeCloseTo(queuedResult.costUsd!, 9);
+      expect(afterQueued.reservedUsd).toBeCloseTo(before.reservedUsd, 9);
+    } finally {
+      await stores.close();
+    }
   });
 
   test('a cancelled job ends as cancelled and is recorded so', async () => {

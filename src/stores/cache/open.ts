@@ -2,7 +2,6 @@ import type { StoreUrl } from '../../contract/store-url';
 import { connectRedis, type RedisConnectionOptions } from '../shared/redis-connection';
 import { openSqliteDatabase } from '../shared/sqlite-database';
 import { DEFAULT_CACHE_NAMESPACE, type CacheSettings, type ResponseCacheStore } from './contract';
-import { redisResponseCache } from './redis';
 import { sqliteResponseCache } from './sqlite';
 
 /**
@@ -26,5 +25,7 @@ export async function createResponseCache<T>(
       throw err;
     }
   }
+  // Loaded only for Redis: a deployment on SQLite files never loads the Redis client.
+  const { redisResponseCache } = await import('./redis');
   return redisResponseCache<T>(await connectRedis(url.url, connection), namespace);
 }

@@ -2,7 +2,6 @@ import type { StoreUrl } from '../../contract/store-url';
 import { connectRedis, type RedisConnectionOptions } from '../shared/redis-connection';
 import { openSqliteDatabase } from '../shared/sqlite-database';
 import type { CircuitSettings, CircuitStore } from './contract';
-import { RedisCircuitStore } from './redis';
 import { SqliteCircuitStore } from './sqlite';
 
 /** Opens the shared circuit breakers at `url`, on SQLite or Redis. `close()` gives this store's share back. */
@@ -20,5 +19,7 @@ export async function createCircuitStore(
       throw err;
     }
   }
+  // Loaded only for Redis: a deployment on SQLite files never loads the Redis client.
+  const { RedisCircuitStore } = await import('./redis');
   return new RedisCircuitStore(await connectRedis(url.url, connection), settings);
 }

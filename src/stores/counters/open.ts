@@ -2,7 +2,6 @@ import type { StoreUrl } from '../../contract/store-url';
 import { connectRedis, type RedisConnectionOptions } from '../shared/redis-connection';
 import { openSqliteDatabase } from '../shared/sqlite-database';
 import type { RateCounterSettings, RateCounterStore } from './contract';
-import { RedisRateCounterStore } from './redis';
 import { SqliteRateCounterStore } from './sqlite';
 
 /**
@@ -23,5 +22,7 @@ export async function createRateCounterStore(
       throw err;
     }
   }
+  // Loaded only for Redis: a deployment on SQLite files never loads the Redis client.
+  const { RedisRateCounterStore } = await import('./redis');
   return new RedisRateCounterStore(await connectRedis(url.url, connection));
 }

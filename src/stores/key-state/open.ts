@@ -2,7 +2,6 @@ import type { StoreUrl } from '../../contract/store-url';
 import { connectRedis, type RedisConnectionOptions } from '../shared/redis-connection';
 import { openSqliteDatabase } from '../shared/sqlite-database';
 import type { KeyStateSettings, KeyStateStore } from './contract';
-import { RedisKeyStateStore } from './redis';
 import { SqliteKeyStateStore } from './sqlite';
 
 /**
@@ -23,5 +22,7 @@ export async function createKeyStateStore(
       throw err;
     }
   }
+  // Loaded only for Redis: a deployment on SQLite files never loads the Redis client.
+  const { RedisKeyStateStore } = await import('./redis');
   return new RedisKeyStateStore(await connectRedis(url.url, connection), settings);
 }

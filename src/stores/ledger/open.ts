@@ -2,7 +2,6 @@ import type { StoreUrl } from '../../contract/store-url';
 import { connectRedis, type RedisConnectionOptions } from '../shared/redis-connection';
 import { openSqliteDatabase } from '../shared/sqlite-database';
 import type { BudgetLedger, LedgerSettings } from './contract';
-import { RedisBudgetLedger } from './redis';
 import { SqliteBudgetLedger } from './sqlite';
 
 /** Opens the budget ledger at `url`, on SQLite or Redis. `close()` gives this ledger's share of the connection back. */
@@ -20,5 +19,7 @@ export async function createBudgetLedger(
       throw err;
     }
   }
+  // Loaded only for Redis: a deployment on SQLite files never loads the Redis client.
+  const { RedisBudgetLedger } = await import('./redis');
   return new RedisBudgetLedger(await connectRedis(url.url, connection), settings);
 }

@@ -1,5 +1,6 @@
-import { createClient, type RedisClientType } from '@redis/client';
+import type { RedisClientType } from '@redis/client';
 import { redactCredentials } from '../../contract/store-url';
+import { redisModule } from './redis-module';
 
 /** The Redis client the stores use (RESP2, no modules). */
 export type RedisClient = RedisClientType;
@@ -91,7 +92,7 @@ async function createConnected(url: string, options: RedisConnectionOptions): Pr
   const initialAttempts = options.initialAttempts ?? 5;
   const target = redactCredentials(url);
   let everReady = false;
-  const client: RedisClient = createClient({
+  const client: RedisClient = redisModule().createClient({
     url,
     // While the connection is down, commands fail at once instead of queueing until it is back: a cache
     // lookup or budget check that waits for Redis would hold an HTTP request or an activity for as long.

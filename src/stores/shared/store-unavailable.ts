@@ -1,12 +1,4 @@
-import {
-  ClientClosedError,
-  ClientOfflineError,
-  ConnectionTimeoutError,
-  ErrorReply,
-  ReconnectStrategyError,
-  SocketClosedUnexpectedlyError,
-  SocketTimeoutError,
-} from '@redis/client';
+import { loadedRedisModule } from './redis-module';
 
 /**
  * A store (cache, ledger, circuits, key state, rate-limit counters) could not be reached or could not
@@ -25,15 +17,24 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-// node-redis raises these while the connection is down (commands fail at once: no offline queue).
-const REDIS_CONNECTION_ERRORS = [
-  ClientClosedError,
-  ClientOfflineError,
-  ConnectionTimeoutError,
-  ReconnectStrategyError,
-  SocketClosedUnexpectedlyError,
-  SocketTimeoutError,
-];
+/** What node-redis raises while the connection is down (commands fail at once: no offline queue). */
+function isRedisConnectionError(err: Error): boolean {
+  const redis = loadedRedisModule();
+  if (!redis) return false;
+  return [
+    redis.ClientClosedError,
+    redis.ClientOfflineError,
+    redis.ConnectionTimeoutError,
+    redis.ReconnectStrategyError,
+    redis.SocketClosedUnexpectedlyError,
+    redis.SocketTimeoutError,
+  ].some((type) => err instanceof type);
+}
+
+function isRedisNotServing(err: Error): boolean {
+  const redis = loadedRedisModule();
+  return redis !== undefined && err instanceof redis.ErrorReply && REDIS_NOT_SERVING.test(err.message);
+}
 // Replies of a server that is up but cannot serve yet (loading its data, replica without a master).
 const REDIS_NOT_SERVING = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY )/;
 // SQLite result codes that say the file cannot be used right now, not that the statement is wrong.
@@ -50,8 +51,7 @@ export function isStoreUnavailable(err: unknown): boolean {
   // Shape checks, not `instanceof Error`: native modules may throw errors of another realm (e.g. under jest).
   for (let depth = 0; depth < 5 && isErrorLike(current); depth++) {
     if (current instanceof StoreUnavailableError) return true;
-    if (REDIS_CONNECTION_ERRORS.some((type) => current instanceof type)) return true;
-    if (current instanceof ErrorReply && REDIS_NOT_SERVING.test(current.message)) return true;
+    if (isRedisConnectionError(current) || isRedisNotServing(current)) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (SQLITE_UNAVAILABLE.test(code) || NETWORK_CODES.has(code))) return true;
     // better-sqlite3 throws a plain TypeError for a statement on a closed connection.

@@ -1,5 +1,5 @@
-import type { ChatUsage } from '../src/contract/chat';
-import type { ModelPrice } from '../src/contract/job';
+import type { ChatUsage } from './chat';
+import type { ModelPrice } from './job';
 
 /**
  * Cost of one call in US dollars from its real usage; null when the model has no price. Prompt tokens read
