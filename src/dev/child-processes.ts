@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
+import { NODE_FLAGS } from '../contract/node-flags';
 
 /** How many of a child's last output lines are kept, to show why it failed. */
 const RECENT_LINES = 20;
@@ -26,11 +27,12 @@ export function hasExited(child: Child): boolean {
 
 /**
  * Runs one of Switchyard's entry points (`api/main`, `worker/main`, …) with the same Node flags as this
- * process, so it works from the compiled `dist/` and from source under tsx alike.
+ * process, so it works from the compiled `dist/` and from source under tsx alike, plus {@link NODE_FLAGS}.
  */
 export function startEntry(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
   const file = join(__dirname, '..', `${entry}${extname(__filename)}`);
-  return startProcess(name, process.execPath, [...process.execArgv, file], env);
+  const flags = NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  return startProcess(name, process.execPath, [...process.execArgv, ...flags, file], env);
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/env';
+import { NODE_FLAGS } from '../../src/contract/node-flags';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
 
 const REPO = join(__dirname, '../..');
@@ -99,5 +100,18 @@ describe('Dockerfile', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/RUN npm run build/);
     expect(dockerfile).toMatch(/FROM node:20/);
+  });
+});
+
+describe("Switchyard's Node flags", () => {
+  test('every way of starting the API and the worker passes them', () => {
+    const image = read('Dockerfile').match(/^ENV NODE_OPTIONS=(.+)$/m)?.[1] ?? '';
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of NODE_FLAGS) {
+      expect(image.split(' ')).toContain(flag);
+      expect(scripts['start:api']?.split(' ')).toContain(flag);
+      expect(scripts['start:worker']?.split(' ')).toContain(flag);
+    }
   });
 });
