@@ -12,7 +12,11 @@ export function redisModule(): typeof RedisModule {
   return loaded;
 }
 
-/** The module when something in this process has loaded it; until then, no error can come from node-redis. */
+/**
+ * The module when anything in this process has loaded it (this file or another importer); until then, no error
+ * can come from node-redis.
+ */
 export function loadedRedisModule(): typeof RedisModule | undefined {
+  loaded ??= require.cache[require.resolve('@redis/client')]?.exports as typeof RedisModule | undefined;
   return loaded;
 }
