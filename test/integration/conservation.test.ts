@@ -20,6 +20,7 @@ import {
   type TenantId,
 } from '../helpers/job-mix';
 import { auditMoney, figuresLine, type Audit, type TenantLedger } from '../helpers/money-audit';
+import { localActivitiesOf } from '../helpers/local-activities';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { exited, spawnWorker } from '../helpers/worker-process';
 
@@ -216,6 +217,15 @@ describe.each(VARIANTS)('with $name stores and workers', ({ name, start }) => {
 
   test("each request's jobs report costs that add up to the calls made for it", () => {
     expect(audit.jobProblems).toEqual([]);
+  });
+
+  test("the audit covers jobs whose local call committed the reservation itself (no commit step of the job's own)", async () => {
+    const completed = run.jobs.filter((job) => job.status === 'completed').slice(0, 40);
+    const steps = await Promise.all(
+      completed.map((job) => localActivitiesOf(running!.harness.client.workflow.getHandle(job.id))),
+    );
+    const committedWithCall = steps.filter((s) => s.includes('callProvider') && !s.includes('commitBudget'));
+    expect(committedWithCall.length).toBeGreaterThan(0);
   });
 
   test('the capped tenant is turned away, and its committed spend never exceeds its cap by more than one reservation', () => {

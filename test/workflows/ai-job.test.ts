@@ -1,5 +1,5 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { planJob } from '../../src/api/job-plan';
 import { aiJob } from '../../workflows/ai-job';
 import { FailureType } from '../../src/contract/failure-types';
@@ -9,6 +9,7 @@ import { statusQuery } from '../../workflows/messages';
 import type { AiJobInput } from '../../src/contract/job';
 import { openWorkerStores } from '../../src/worker/create-workers';
 import { startHarness, type Harness } from '../helpers/harness';
+import { localActivitiesOf } from '../helpers/local-activities';
 
 let harness: Harness;
 let sequence = 0;
@@ -59,16 +60,6 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
-}
-
-/** The activity types of the local activities a workflow ran, from the markers in its history. */
-async function localActivitiesOf(handle: WorkflowHandle): Promise<string[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0];
-    if (event.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !data) return [];
-    return [defaultPayloadConverter.fromPayload<{ activity_type: string }>(data).activity_type];
-  });
 }
 
 describe('the job workflow', () => {
