@@ -29,6 +29,11 @@ export interface LoadResult {
   errors: number;
 }
 
+/** The cells a load table starts each level's row with: in flight, per second, p50, p99, non-2xx, errors. */
+export function loadCells(inFlight: number, level: LoadResult): Array<number | string> {
+  return [inFlight, level.okPerSecond, level.p50, level.p99, describeNon2xx(level.byStatus), level.errors];
+}
+
 /** Runs autocannon in this process with a unique body per request. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;

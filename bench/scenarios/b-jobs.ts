@@ -1,5 +1,5 @@
 import { chatBody } from '../lib/client';
-import { describeNon2xx, runLoad, type LoadResult } from '../lib/load';
+import { loadCells, runLoad, type LoadResult } from '../lib/load';
 import { cpuMeter } from '../lib/proc';
 import { type Scenario, type ScenarioResult } from '../lib/scenario';
 import { scaled } from '../lib/settings';
@@ -78,12 +78,7 @@ export const jobsScenario: Scenario = {
           'worker CPU ms/job',
         ],
         rows: levels.map((level) => [
-          level.inFlight,
-          level.okPerSecond,
-          level.p50,
-          level.p99,
-          describeNon2xx(level.byStatus),
-          level.errors,
+          ...loadCells(level.inFlight, level),
           level.serverCpuMsPerJob,
           level.apiCpuMsPerJob,
           level.workerCpuMsPerJob,

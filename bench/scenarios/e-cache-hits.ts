@@ -1,5 +1,5 @@
 import { call, chatBody } from '../lib/client';
-import { describeNon2xx, runLoad, type LoadResult } from '../lib/load';
+import { loadCells, runLoad, type LoadResult } from '../lib/load';
 import { type Scenario, type ScenarioResult } from '../lib/scenario';
 import { scaled } from '../lib/settings';
 import { round } from '../lib/stats';
@@ -37,14 +37,7 @@ export const cacheHitsScenario: Scenario = {
       load: `1 and 64 in flight, ${seconds} s each; second request's x-switchyard-cache: ${cacheHeader}`,
       table: {
         columns: ['in flight', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
-        rows: levels.map((level) => [
-          level.inFlight,
-          level.okPerSecond,
-          level.p50,
-          level.p99,
-          describeNon2xx(level.byStatus),
-          level.errors,
-        ]),
+        rows: levels.map((level) => loadCells(level.inFlight, level)),
       },
       summary: [
         {
