@@ -13,6 +13,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # Switchyard's V8 flags (src/contract/node-flags.ts): a small young generation, for a third less memory under load.
 ENV NODE_OPTIONS=--max-semi-space-size=4
+# Its malloc settings (same file): two arenas, and large blocks given back when freed, for less native memory.
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startProcess, stopChild, waitFor, type Child } from '../../src/dev/child-processes';
-import { NODE_FLAGS } from '../../src/contract/node-flags';
+import { MALLOC_ENV, NODE_FLAGS } from '../../src/contract/node-flags';
 import { mockProviderEnv } from '../../src/dev/mock-provider-env';
 import { startMockProvider, type MockProviderHandle } from '../../src/mock-provider';
 import { startDevServer, type DevServer } from '../../test/helpers/dev-server';
@@ -47,15 +47,15 @@ export interface Stack {
 const REPO = join(__dirname, '..', '..');
 
 /**
- * Runs a Switchyard entry point as users do, from the compiled `dist/` with Switchyard's Node flags (built first when stale, the workflow
- * bundle included), with its log in `<dir>/<name>.log`. The pid is Node's own, for CPU and memory sampling.
+ * Runs a Switchyard entry point as users do, from the compiled `dist/` with Switchyard's Node flags and malloc
+ * settings (built first when stale, the workflow bundle included), with its log in `<dir>/<name>.log`. The pid is Node's own, for CPU and memory sampling.
  */
 function startCompiled(name: string, entry: string, env: NodeJS.ProcessEnv, dir: string): Child {
   execFileSync('bash', [join(REPO, 'scripts', 'build-if-stale.sh')], { cwd: REPO, stdio: 'inherit' });
   const script = `log="$0"; exec "$@" >>"$log" 2>&1`;
   const file = join(REPO, 'dist', 'src', `${entry}.js`);
   const command = [process.execPath, ...NODE_FLAGS, file];
-  return startProcess(name, 'bash', ['-c', script, join(dir, `${name}.log`), ...command], env);
+  return startProcess(name, 'bash', ['-c', script, join(dir, `${name}.log`), ...command], { ...MALLOC_ENV, ...env });
 }
 
 function pidOf(what: string, pid: number | undefined): number {

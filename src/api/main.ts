@@ -1,11 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
+import { applyHeapGrowth } from '../runtime/heap-growth';
 import { createLogger } from '../telemetry/logger';
 import { startApi } from './server';
 
 /** API process: serves until SIGINT/SIGTERM, then finishes in-flight requests and exits. */
 async function main(): Promise<void> {
+  applyHeapGrowth();
   const config = loadConfig();
   const logger = createLogger('api', config.logLevel);
   if (Object.keys(config.tenants).length === 0) {

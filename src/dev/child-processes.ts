@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
-import { NODE_FLAGS } from '../contract/node-flags';
+import { MALLOC_ENV, NODE_FLAGS } from '../contract/node-flags';
 
 /** How many of a child's last output lines are kept, to show why it failed. */
 const RECENT_LINES = 20;
@@ -27,12 +27,13 @@ export function hasExited(child: Child): boolean {
 
 /**
  * Runs one of Switchyard's entry points (`api/main`, `worker/main`, …) with the same Node flags as this
- * process, so it works from the compiled `dist/` and from source under tsx alike, plus {@link NODE_FLAGS}.
+ * process, so it works from the compiled `dist/` and from source under tsx alike, plus {@link NODE_FLAGS} and,
+ * unless `env` sets them, the {@link MALLOC_ENV} settings.
  */
 export function startEntry(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
   const file = join(__dirname, '..', `${entry}${extname(__filename)}`);
   const flags = NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
-  return startProcess(name, process.execPath, [...process.execArgv, ...flags, file], env);
+  return startProcess(name, process.execPath, [...process.execArgv, ...flags, file], { ...MALLOC_ENV, ...env });
 }
 
 /**

@@ -113,8 +113,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     // Store steps, plus every local provider call its provider's `maxConcurrentCalls` allows.
     maxConcurrentLocalActivityExecutions: STORE_STEP_SLOTS + localCallSlots,
     // Most jobs end within one or two workflow tasks; a job evicted while it waits on a slow call is replayed
-    // from its short history when the call ends. Bounds the worker's memory with many jobs in flight.
-    maxCachedWorkflows: 500,
+    // from its short history when the call ends. Bounds the worker's memory with many jobs in flight: with
+    // 1,000 slow jobs the worker peaked at 286 MB caching 500 of them and at 240 MB caching 250
+    // (`BENCH_ONLY=memory npm run bench`).
+    maxCachedWorkflows: 250,
     // Jobs waiting on a shared flight each hold an activity slot while they wait.
     maxConcurrentActivityTaskExecutions: 1_000,
   });

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
+import { applyHeapGrowth } from '../runtime/heap-growth';
 import { createLogger } from '../telemetry/logger';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
 import { createWorkers, openWorkerStores } from './create-workers';
@@ -9,6 +10,7 @@ import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 /** Worker process: runs until SIGINT/SIGTERM, then lets in-flight tasks finish before exiting. */
 async function main(): Promise<void> {
+  applyHeapGrowth();
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
   // The SDK's runtime must be installed before the first connection.

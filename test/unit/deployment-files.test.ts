@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/env';
-import { NODE_FLAGS } from '../../src/contract/node-flags';
+import { MALLOC_ENV, NODE_FLAGS } from '../../src/contract/node-flags';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
 
 const REPO = join(__dirname, '../..');
@@ -112,6 +112,19 @@ describe("Switchyard's Node flags", () => {
       expect(image.split(' ')).toContain(flag);
       expect(scripts['start:api']?.split(' ')).toContain(flag);
       expect(scripts['start:worker']?.split(' ')).toContain(flag);
+    }
+  });
+
+  test('every way of starting the API and the worker sets their malloc settings', () => {
+    const dockerfile = read('Dockerfile');
+    const image = [...dockerfile.matchAll(/^ENV (.+)$/gm)].flatMap((line) => (line[1] ?? '').split(' '));
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const entries = Object.entries(MALLOC_ENV);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const [name, value] of entries) {
+      expect(image).toContain(`${name}=${value}`);
+      expect(scripts['start:api']?.split(' ')).toContain(`${name}=${value}`);
+      expect(scripts['start:worker']?.split(' ')).toContain(`${name}=${value}`);
     }
   });
 });
