@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatRequest, ProviderType } from '../../src/contract/chat';
+import type { EmbeddingCall, Embeddings } from '../../src/contract/embeddings';
 
 /** How an adapter reaches one provider account. The key is resolved from its alias before this is built. */
 export interface ProviderConnection {
@@ -25,6 +26,14 @@ export interface ChatCallInput {
   timeoutMs?: number;
 }
 
+/** One embeddings call, in Switchyard's normalised shape. */
+export interface EmbedCallInput extends EmbeddingCall {
+  /** Aborts the HTTP request when the job is cancelled. */
+  signal?: AbortSignal;
+  /** A tighter per-call timeout than the connection's. */
+  timeoutMs?: number;
+}
+
 /** A provider adapter translates the normalised request to the provider's wire format and back. */
 export interface ProviderAdapter {
   readonly type: ProviderType;
@@ -33,6 +42,11 @@ export interface ProviderAdapter {
    * whose `type` classifies the failure.
    */
   chat(input: ChatCallInput): Promise<ChatCompletion>;
+  /**
+   * Embeds texts, for providers with an embeddings API (absent for Anthropic, which has none). Rejects with a
+   * `ProviderError` like {@link ProviderAdapter.chat}.
+   */
+  embed?(input: EmbedCallInput): Promise<Embeddings>;
 }
 
 /** Builds an adapter for one connection; one factory per provider type. */

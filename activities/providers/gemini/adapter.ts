@@ -5,7 +5,9 @@ import { startCallDeadline } from '../call-deadline';
 import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { ProviderError } from '../provider-error';
-import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import type { Embeddings } from '../../../src/contract/embeddings';
+import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import { fromGeminiEmbeddings, toGeminiEmbedRequest } from './embeddings-wire';
 import { classifyGeminiError } from './errors';
 import { fromGeminiResponse, toGeminiRequest } from './wire';
 
@@ -55,6 +57,18 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
         deadline.dispose();
       }
       return fromGeminiResponse(raw, model);
+    },
+    async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
+      let raw: unknown;
+      try {
+        raw = await client.models.embedContent(toGeminiEmbedRequest(call, deadline.signal));
+      } catch (error) {
+        throw providerFailure(error, classifyGeminiError, { signal, deadline });
+      } finally {
+        deadline.dispose();
+      }
+      return fromGeminiEmbeddings(raw, call);
     },
   };
 }

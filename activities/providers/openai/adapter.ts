@@ -3,7 +3,9 @@ import type { ChatCompletion } from '../../../src/contract/chat';
 import { startCallDeadline } from '../call-deadline';
 import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
-import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import type { Embeddings } from '../../../src/contract/embeddings';
+import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import { fromOpenAIEmbeddings, toOpenAIEmbeddingRequest } from './embeddings-wire';
 import { classifyOpenAIError } from './errors';
 import { type OpenAIWireType, toChatCompletion, toOpenAIRequest } from './wire';
 
@@ -48,6 +50,18 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
         deadline.dispose();
       }
       return toChatCompletion(raw, model);
+    },
+    async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
+      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
+      let raw: unknown;
+      try {
+        raw = await client.embeddings.create(toOpenAIEmbeddingRequest(call), { signal: deadline.signal });
+      } catch (error) {
+        throw providerFailure(error, classifyOpenAIError, { signal, deadline });
+      } finally {
+        deadline.dispose();
+      }
+      return fromOpenAIEmbeddings(raw, call);
     },
   };
 }
