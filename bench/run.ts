@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, chatBody } from './lib/client';
+import { startFloorRunner } from './lib/floor-run';
 import { machineLine } from './lib/machine';
 import {
   type BenchContext,
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   const failures = new Map<string, string>();
   try {
+    context.durableFloor = await startFloorRunner(stack.temporal.address, stack.pids.server);
     // The first jobs load bundles, open connections and warm the JIT; none of that is what a scenario measures.
     for (let i = 0; i < 20; i++)
       await call(stack.apiUrl, stack.apiKey, 'POST', '/v1/chat/completions', chatBody(`warm-up ${i}`));
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await context.durableFloor?.stop();
     await stack.stop();
   }
 

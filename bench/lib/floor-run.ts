@@ -9,6 +9,10 @@ import { round, summarize, type LatencySummary } from './stats';
 const FLOOR_TASK_QUEUE = 'bench-floor';
 const WARM_UP_RUNS = 30;
 const SEQUENTIAL_RUNS = 200;
+/** Slices each level of the floor scenario is measured in, per server. */
+const SLICES = 3;
+/** Turns the sequential runs are taken in, per server. */
+const SEQUENTIAL_TURNS = 10;
 
 /** Output kept from the floor worker, to find its ready line and to show why it failed. */
 const KEPT_OUTPUT_CHARS = 4_000;
@@ -62,61 +66,122 @@ export interface FloorMeasurement {
 }
 
 /**
- * Runs the floor workflow from a client in this process against a floor worker process on the server at
- * `address` (pid `serverPid`): sequential latency, then throughput at 16 and 64 in flight.
+ * Runs the floor workflow on one dev server whenever a scenario asks, so a figure can be divided by the floor
+ * measured right beside it: the machine's speed drifts by more than the ratios the bench reports.
  */
-export async function measureFloor(address: string, serverPid: number): Promise<FloorMeasurement> {
+export interface FloorRunner {
+  /** Latencies of `runs` floor workflows run one at a time. */
+  sequential(runs: number): Promise<number[]>;
+  /** Workflows completed with `inFlight` at once for `seconds`, and the CPU they cost. */
+  level(inFlight: number, seconds: number): Promise<FloorLevel>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a floor worker process on the server at `address` (pid `serverPid`) and a client in this process;
+ * warms both up before it resolves.
+ */
+export async function startFloorRunner(address: string, serverPid: number): Promise<FloorRunner> {
   const worker = startFloorWorker(address);
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address }).catch(async (err: unknown) => {
+    await worker.stop();
+    throw err;
+  });
+  const stop = async () => {
+    await connection.close();
+    await worker.stop();
+  };
   try {
     await waitFor('the floor worker', () => Promise.resolve(worker.ready), 60_000);
-    const workerPid = worker.pid;
-    const client = new Client({ connection });
-    const prefix = `floor-${Date.now()}`;
-    let n = 0;
-    const execute = () =>
-      client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `${prefix}-${n++}` });
-
-    for (let i = 0; i < WARM_UP_RUNS; i++) await execute();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const client = new Client({ connection });
+  const prefix = `floor-${Date.now()}`;
+  let n = 0;
+  const execute = () =>
+    client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `${prefix}-${n++}` });
+  const sequential = async (runs: number) => {
     const latencies: number[] = [];
-    for (let i = 0; i < SEQUENTIAL_RUNS; i++) {
+    for (let i = 0; i < runs; i++) {
       const started = performance.now();
       await execute();
       latencies.push(performance.now() - started);
     }
-
-    const levels: FloorLevel[] = [];
-    for (const inFlight of [16, 64]) {
-      const cpu = cpuMeter({ server: serverPid, worker: workerPid });
-      const started = performance.now();
-      const until = started + scaled(15, 3) * 1000;
-      let workflows = 0;
-      await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          while (performance.now() < until) {
-            await execute();
-            workflows++;
-          }
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      const used = cpu();
-      levels.push({
-        inFlight,
-        seconds: round(seconds),
-        workflows,
-        workflowsPerSecond: round(workflows / seconds),
-        serverCpuMsPerWorkflow: round((used.server ?? NaN) / workflows, 2),
-        workerCpuMsPerWorkflow: round((used.worker ?? NaN) / workflows, 2),
-      });
-    }
+    return latencies;
+  };
+  const level = async (inFlight: number, seconds: number): Promise<FloorLevel> => {
+    const cpu = cpuMeter({ server: serverPid, worker: worker.pid });
+    const started = performance.now();
+    const until = started + seconds * 1000;
+    let workflows = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (performance.now() < until) {
+          await execute();
+          workflows++;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    const used = cpu();
     return {
-      sequential: summarize(latencies),
-      levels,
-      workflowsPerSecond: Math.max(...levels.map((level) => level.workflowsPerSecond)),
+      inFlight,
+      seconds: round(elapsed),
+      workflows,
+      workflowsPerSecond: round(workflows / elapsed),
+      serverCpuMsPerWorkflow: round((used.server ?? NaN) / workflows, 2),
+      workerCpuMsPerWorkflow: round((used.worker ?? NaN) / workflows, 2),
     };
-  } finally {
-    await connection.close();
-    await worker.stop();
+  };
+  await sequential(WARM_UP_RUNS);
+  return { sequential, level, stop };
+}
+
+/** Adds up slices of one level measured at different times. */
+function combined(slices: FloorLevel[]): FloorLevel {
+  const first = slices[0];
+  if (first === undefined) throw new Error('no floor slices to combine');
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
+  const workflows = slices.reduce((sum, slice) => sum + slice.workflows, 0);
+  const weighted = (pick: (slice: FloorLevel) => number) =>
+    round(slices.reduce((sum, slice) => sum + pick(slice) * slice.workflows, 0) / workflows, 2);
+  return {
+    inFlight: first.inFlight,
+    seconds: round(seconds),
+    workflows,
+    workflowsPerSecond: round(workflows / seconds),
+    serverCpuMsPerWorkflow: weighted((slice) => slice.serverCpuMsPerWorkflow),
+    workerCpuMsPerWorkflow: weighted((slice) => slice.workerCpuMsPerWorkflow),
+  };
+}
+
+/**
+ * Measures the floor on several servers at once, taking turns: sequential runs in rounds, then each level in
+ * {@link SLICES} slices per server, so a slow minute of the machine weighs on every server alike.
+ */
+export async function measureFloors(runners: readonly FloorRunner[]): Promise<FloorMeasurement[]> {
+  const latencies = runners.map((): number[] => []);
+  for (let turn = 0; turn < SEQUENTIAL_TURNS; turn++) {
+    for (const [i, runner] of runners.entries())
+      latencies[i]?.push(...(await runner.sequential(SEQUENTIAL_RUNS / SEQUENTIAL_TURNS)));
   }
+  const sliceSeconds = scaled(15, 3) / SLICES;
+  const levels = runners.map((): FloorLevel[] => []);
+  for (const inFlight of [16, 64]) {
+    const slices = runners.map((): FloorLevel[] => []);
+    for (let slice = 0; slice < SLICES; slice++) {
+      for (const [i, runner] of runners.entries()) slices[i]?.push(await runner.level(inFlight, sliceSeconds));
+    }
+    for (const [i, own] of slices.entries()) levels[i]?.push(combined(own));
+  }
+  return runners.map((_, i) => {
+    const own = levels[i] ?? [];
+    return {
+      sequential: summarize(latencies[i] ?? []),
+      levels: own,
+      workflowsPerSecond: Math.max(...own.map((level) => level.workflowsPerSecond)),
+    };
+  });
 }

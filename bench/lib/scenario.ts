@@ -1,3 +1,4 @@
+import { type FloorRunner } from './floor-run';
 import { type Stack } from './stack';
 import { type LatencySummary } from './stats';
 import { type Table } from './table';
@@ -25,9 +26,13 @@ export interface SummaryFigure {
   note?: string;
 }
 
-/** Shared between scenarios of one run: the floor, and the healthy latency the outage compares with. */
+/**
+ * Shared between scenarios of one run: the floor, a runner of the floor workflow on the run's durable server
+ * (for figures divided by the floor measured beside them), and the healthy latency the outage compares with.
+ */
 export interface BenchContext {
   floor?: FloorReference;
+  durableFloor?: FloorRunner;
   healthySync?: LatencySummary;
 }
 

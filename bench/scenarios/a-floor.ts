@@ -1,5 +1,5 @@
 import { startDevServer } from '../../test/helpers/dev-server';
-import { measureFloor, type FloorMeasurement } from '../lib/floor-run';
+import { measureFloors, startFloorRunner, type FloorMeasurement } from '../lib/floor-run';
 import { type Scenario, type ScenarioResult } from '../lib/scenario';
 import { scaled } from '../lib/settings';
 import { ratio, round } from '../lib/stats';
@@ -22,19 +22,27 @@ function rows(server: string, floor: FloorMeasurement): Cell[][] {
 
 /**
  * (a) The floor: one workflow calling one no-op activity on another task queue, the least a durable job can
- * cost. Measured on the run's durable dev server, then on an in-memory one started for it.
+ * cost. Measured on the run's durable dev server and on an in-memory one started for it, the two taking turns.
  */
 export const floorScenario: Scenario = {
   id: 'floor',
   async run(stack, context): Promise<ScenarioResult> {
-    const durable = await measureFloor(stack.temporal.address, stack.pids.server);
+    const durableRunner = context.durableFloor ?? (await startFloorRunner(stack.temporal.address, stack.pids.server));
     const memoryServer = await startDevServer();
-    let memory: FloorMeasurement;
+    let measured: FloorMeasurement[];
     try {
-      memory = await measureFloor(memoryServer.address, memoryServer.process.pid ?? NaN);
+      const memoryRunner = await startFloorRunner(memoryServer.address, memoryServer.process.pid ?? NaN);
+      try {
+        measured = await measureFloors([durableRunner, memoryRunner]);
+      } finally {
+        await memoryRunner.stop();
+      }
     } finally {
       await memoryServer.stop();
+      if (durableRunner !== context.durableFloor) await durableRunner.stop();
     }
+    const [durable, memory] = measured;
+    if (durable === undefined || memory === undefined) throw new Error('the floor measured fewer servers than it ran');
     context.floor = {
       workflowsPerSecond: durable.workflowsPerSecond,
       p50Ms: durable.sequential.p50,
@@ -44,7 +52,7 @@ export const floorScenario: Scenario = {
     return {
       id: 'floor',
       title: 'floor: one workflow + one no-op activity (Temporal alone)',
-      load: `30 warm-up + 200 sequential runs, then 16 and 64 in flight for ${scaled(15, 3)} s each; durable and in-memory server`,
+      load: `30 warm-up + 200 sequential runs, then 16 and 64 in flight for ${scaled(15, 3)} s each; durable and in-memory server taking turns (10 turns of sequential runs, 3 slices per level)`,
       table: {
         columns: ['server', 'load', 'p50 ms', 'p99 ms', 'workflows/s', 'server CPU ms/wf', 'worker CPU ms/wf'],
         rows: [...rows('durable (WAL)', durable), ...rows('in-memory', memory)],

@@ -4,6 +4,8 @@ import { ratio, round, summarize, type LatencySummary } from '../lib/stats';
 
 const REQUESTS = 300;
 const WARM_UP = 20;
+/** Turns Switchyard's requests and the floor's sequential runs take, so both see the same machine. */
+const TURNS = 10;
 
 async function timeSequential(
   count: number,
@@ -43,7 +45,16 @@ export const syncOverheadScenario: Scenario = {
     await timeSequential(WARM_UP, (i) => direct(i + 1e6));
     await timeSequential(WARM_UP, (i) => through(i + 1e6));
     const mock = await timeSequential(REQUESTS, direct);
-    const switchyard = await timeSequential(REQUESTS, through);
+    const switchyard: { latencies: number[]; failed: number } = { latencies: [], failed: 0 };
+    const floorLatencies: number[] = [];
+    const perTurn = REQUESTS / TURNS;
+    for (let turn = 0; turn < TURNS; turn++) {
+      const own = await timeSequential(perTurn, (i) => through(turn * perTurn + i));
+      switchyard.latencies.push(...own.latencies);
+      switchyard.failed += own.failed;
+      if (context.durableFloor) floorLatencies.push(...(await context.durableFloor.sequential(perTurn)));
+    }
+    const floorBeside = floorLatencies.length > 0 ? summarize(floorLatencies) : undefined;
     const mockLatency: LatencySummary = summarize(mock.latencies);
     const switchyardLatency: LatencySummary = summarize(switchyard.latencies);
     context.healthySync = switchyardLatency;
@@ -54,7 +65,7 @@ export const syncOverheadScenario: Scenario = {
     return {
       id: 'sync',
       title: 'sync overhead: one request at a time, direct to the mock vs through Switchyard',
-      load: `concurrency 1, ${WARM_UP} warm-up + ${REQUESTS} requests each`,
+      load: `concurrency 1, ${WARM_UP} warm-up + ${REQUESTS} requests each; Switchyard and the floor take ${TURNS} turns`,
       table: {
         columns: ['path', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-200'],
         rows: [
@@ -68,12 +79,27 @@ export const syncOverheadScenario: Scenario = {
             switchyard.failed,
           ],
           ['Switchyard adds', added.p50, NaN, added.p99, NaN, ''],
+          [
+            'floor, taking turns',
+            floorBeside?.p50 ?? NaN,
+            floorBeside?.p90 ?? NaN,
+            floorBeside?.p99 ?? NaN,
+            floorBeside?.max ?? NaN,
+            '',
+          ],
         ],
       },
       summary: [
         { label: 'sync job p50 (concurrency 1)', value: switchyardLatency.p50, unit: 'ms', vsFloor: 'p50' },
         { label: 'sync job p99 (concurrency 1)', value: switchyardLatency.p99, unit: 'ms', vsFloor: 'p99' },
         { label: 'Switchyard adds at p50', value: added.p50, unit: 'ms', vsFloor: 'none' },
+        {
+          label: 'sync p50 ÷ floor p50 beside it',
+          value: round(ratio(switchyardLatency.p50, floorBeside?.p50), 2),
+          unit: '×',
+          vsFloor: 'none',
+          note: `p99: ${round(ratio(switchyardLatency.p99, floorBeside?.p99), 2)}; ${TURNS} turns of ${perTurn} jobs and ${perTurn} floor workflows`,
+        },
       ],
       data: {
         mock: mockLatency,
@@ -82,6 +108,9 @@ export const syncOverheadScenario: Scenario = {
         non200: { mock: mock.failed, switchyard: switchyard.failed },
         p50OverFloor: round(ratio(switchyardLatency.p50, context.floor?.p50Ms), 3),
         p99OverFloor: round(ratio(switchyardLatency.p99, context.floor?.p99Ms), 3),
+        floorBeside: floorBeside ?? null,
+        p50OverFloorBeside: round(ratio(switchyardLatency.p50, floorBeside?.p50), 3),
+        p99OverFloorBeside: round(ratio(switchyardLatency.p99, floorBeside?.p99), 3),
       },
     };
   },
