@@ -1,8 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ChatCompletion } from '../../../src/contract/chat';
-import { startCallDeadline } from '../call-deadline';
-import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
+import { guardedCall } from '../guarded-call';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
 import { classifyAnthropicError } from './errors';
 import { structuredOutputTool } from './tools';
@@ -31,17 +30,14 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
   return {
     type: 'anthropic',
     async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
-      let raw: unknown;
-      try {
-        raw = await client.messages.create(toAnthropicRequest(model, request, connection.defaultMaxTokens), {
-          signal: deadline.signal,
-        });
-      } catch (error) {
-        throw providerFailure(error, classifyAnthropicError, { signal, deadline });
-      } finally {
-        deadline.dispose();
-      }
+      const raw = await guardedCall(
+        { connectionTimeoutMs: connection.timeoutMs, timeoutMs, signal },
+        classifyAnthropicError,
+        (abortSignal) =>
+          client.messages.create(toAnthropicRequest(model, request, connection.defaultMaxTokens), {
+            signal: abortSignal,
+          }),
+      );
       return fromAnthropicMessage(raw, model, structuredOutputTool(request));
     },
   };

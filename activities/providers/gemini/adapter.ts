@@ -1,9 +1,8 @@
 import { GoogleGenAI } from '@google/genai';
 import type { ChatCompletion } from '../../../src/contract/chat';
 import { FailureType } from '../../../src/contract/failure-types';
-import { startCallDeadline } from '../call-deadline';
-import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
+import { guardedCall } from '../guarded-call';
 import { ProviderError } from '../provider-error';
 import type { Embeddings } from '../../../src/contract/embeddings';
 import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
@@ -35,11 +34,11 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
   return {
     type: 'gemini',
     async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
-      let raw: unknown;
-      try {
+      const bounds = { connectionTimeoutMs: connection.timeoutMs, timeoutMs, signal };
+      // A ProviderError raised while building the request passes through unchanged.
+      const raw = await guardedCall(bounds, classifyGeminiError, (abortSignal) => {
         const params = toGeminiRequest(model, request, {
-          abortSignal: deadline.signal,
+          abortSignal,
           defaultMaxTokens: connection.defaultMaxTokens,
         });
         // With no turn at all the SDK throws a plain Error before any call, which would read as a provider
@@ -49,25 +48,16 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
             status: 400,
           });
         }
-        raw = await client.models.generateContent(params);
-      } catch (error) {
-        // A ProviderError raised while building the request passes through unchanged.
-        throw providerFailure(error, classifyGeminiError, { signal, deadline });
-      } finally {
-        deadline.dispose();
-      }
+        return client.models.generateContent(params);
+      });
       return fromGeminiResponse(raw, model);
     },
     async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
-      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
-      let raw: unknown;
-      try {
-        raw = await client.models.embedContent(toGeminiEmbedRequest(call, deadline.signal));
-      } catch (error) {
-        throw providerFailure(error, classifyGeminiError, { signal, deadline });
-      } finally {
-        deadline.dispose();
-      }
+      const raw = await guardedCall(
+        { connectionTimeoutMs: connection.timeoutMs, timeoutMs, signal },
+        classifyGeminiError,
+        (abortSignal) => client.models.embedContent(toGeminiEmbedRequest(call, abortSignal)),
+      );
       return fromGeminiEmbeddings(raw, call);
     },
   };

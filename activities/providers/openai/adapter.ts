@@ -1,8 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletion } from '../../../src/contract/chat';
-import { startCallDeadline } from '../call-deadline';
-import { providerFailure } from '../classify-error';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
+import { guardedCall } from '../guarded-call';
 import type { Embeddings } from '../../../src/contract/embeddings';
 import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
 import { fromOpenAIEmbeddings, toOpenAIEmbeddingRequest } from './embeddings-wire';
@@ -38,29 +37,22 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
   return {
     type,
     async chat({ model, request, signal, timeoutMs }: ChatCallInput): Promise<ChatCompletion> {
-      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
-      let raw: unknown;
-      try {
-        raw = await client.chat.completions.create(toOpenAIRequest(type, model, request, connection.defaultMaxTokens), {
-          signal: deadline.signal,
-        });
-      } catch (error) {
-        throw providerFailure(error, classifyOpenAIError, { signal, deadline });
-      } finally {
-        deadline.dispose();
-      }
+      const raw = await guardedCall(
+        { connectionTimeoutMs: connection.timeoutMs, timeoutMs, signal },
+        classifyOpenAIError,
+        (abortSignal) =>
+          client.chat.completions.create(toOpenAIRequest(type, model, request, connection.defaultMaxTokens), {
+            signal: abortSignal,
+          }),
+      );
       return toChatCompletion(raw, model);
     },
     async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
-      const deadline = startCallDeadline(Math.min(connection.timeoutMs, timeoutMs ?? Infinity), signal);
-      let raw: unknown;
-      try {
-        raw = await client.embeddings.create(toOpenAIEmbeddingRequest(call), { signal: deadline.signal });
-      } catch (error) {
-        throw providerFailure(error, classifyOpenAIError, { signal, deadline });
-      } finally {
-        deadline.dispose();
-      }
+      const raw = await guardedCall(
+        { connectionTimeoutMs: connection.timeoutMs, timeoutMs, signal },
+        classifyOpenAIError,
+        (abortSignal) => client.embeddings.create(toOpenAIEmbeddingRequest(call), { signal: abortSignal }),
+      );
       return fromOpenAIEmbeddings(raw, call);
     },
   };
