@@ -14,12 +14,12 @@ const JOURNAL_SECONDS = 86_400;
  * answered — before Temporal recorded the activity's completion — would otherwise make the retry call (and pay)
  * again; the retry finds the answer here and returns it instead.
  */
-export class CallJournal {
+export class CallJournal<T = ProviderCallResult> {
   /** Calls this process is making now, by activity execution. */
-  private readonly running = new Map<string, Promise<ProviderCallResult>>();
+  private readonly running = new Map<string, Promise<T>>();
 
   constructor(
-    private readonly store: ResponseCacheStore<ProviderCallResult>,
+    private readonly store: ResponseCacheStore<T>,
     private readonly logger: Logger,
   ) {}
 
@@ -33,12 +33,12 @@ export class CallJournal {
    * The answer an earlier attempt got, or null. Throws when the journal cannot be read: calling without
    * knowing could pay twice, so the attempt fails (before any call) and Temporal retries it.
    */
-  async recall(id: string): Promise<ProviderCallResult | null> {
+  async recall(id: string): Promise<T | null> {
     return (await this.store.get(id))?.value ?? null;
   }
 
   /** Keeps the answer for this activity's retries. Never throws: the answer is paid for and must be returned. */
-  async record(id: string, result: ProviderCallResult): Promise<void> {
+  async record(id: string, result: T): Promise<void> {
     try {
       await this.store.set(id, result, JOURNAL_SECONDS, 0);
     } catch (err) {
@@ -52,7 +52,7 @@ export class CallJournal {
    * for the provider; the second run then shares that answer instead of paying for another. Should the first
    * run fail or be cancelled, the second makes its own call (finding any answer the first journaled).
    */
-  async once(id: string, call: () => Promise<ProviderCallResult>): Promise<ProviderCallResult> {
+  async once(id: string, call: () => Promise<T>): Promise<T> {
     const first = this.running.get(id);
     if (first) {
       try {

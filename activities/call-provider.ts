@@ -1,12 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { FailureType } from '../src/contract/failure-types';
 import type { CommitBudgetInput } from '../src/contract/activities';
 import { costOf } from '../src/contract/cost';
 import type { CommitWithCall, ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
-import { toApplicationFailure } from './failures';
-import { KeyPoolBusyError, type KeyLease, type KeyPool, type KeyPools } from './key-pool';
-import { keyFailure, keyPoolBusyFailure } from './key-pool-failures';
+import type { KeyLease, KeyPool, KeyPools } from './key-pool';
+import { failedCallError } from './failed-call';
 import type { ProviderClients } from './provider-clients';
 import { ProviderError } from './providers/provider-error';
 import { requestToSend } from './stored-request';
@@ -174,31 +172,8 @@ async function callWithPooledKey(
     return result;
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
-    if (signal.aborted) {
-      deps.logger.info({ ...logFields, status: 'cancelled', latencyMs }, 'provider call');
-      // The SDKs' own abort errors are not recognised by Temporal as a cancellation; the signal's reason is.
-      throw signal.reason;
-    }
-    if (err instanceof KeyPoolBusyError) {
-      deps.logger.info({ ...logFields, status: 'keys_busy', retryAfterMs: err.retryAfterMs }, 'provider call');
-      throw keyPoolBusyFailure(err, attempt);
-    }
-    if (err instanceof ProviderError) {
-      deps.local?.policy.observe(input.providerId, latencyMs);
-      deps.logger.warn(
-        { ...logFields, status: err.type, httpStatus: err.details.status, latencyMs, error: err.message },
-        'provider call',
-      );
-      if (pool && lease && err.type === FailureType.RateLimited) {
-        throw keyFailure(err, attempt, lease.alias, await pool.rateLimited(lease, err.details.retryAfterMs));
-      }
-      if (pool && lease && err.type === FailureType.QuotaExhausted) {
-        throw keyFailure(err, attempt, lease.alias, await pool.quotaExhausted(lease));
-      }
-      throw toApplicationFailure(err, attempt);
-    }
-    deps.logger.error({ ...logFields, status: 'error', latencyMs, err }, 'provider call');
-    throw err;
+    if (err instanceof ProviderError && !signal.aborted) deps.local?.policy.observe(input.providerId, latencyMs);
+    throw await failedCallError({ err, signal, attempt, latencyMs, pool, lease, logger: deps.logger, logFields });
   }
 }
 

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CircuitStore } from '../src/stores/circuits/contract';
 import { guardStore } from '../src/stores/shared/store-unavailable';
 import { FailureType } from '../src/contract/failure-types';
-import type { ProviderCallInput, ProviderCallResult } from '../src/contract/provider-call';
+import type { ProviderCallInput } from '../src/contract/provider-call';
 import type { AdmitCircuitInput, CircuitAdmission } from '../src/contract/activities';
 import type { LocalCallPolicy } from './local-call-policy';
 
@@ -51,11 +51,10 @@ export function configuredCircuitModels(models: Record<string, { provider: strin
  * and a failed activity would be retried by Temporal — a second paid call. A store error before the call
  * (reading the circuit) fails the attempt instead, retryable, since nothing has been spent yet.
  */
-export async function guardedCall(
-  deps: CircuitDeps,
-  input: ProviderCallInput,
-  call: (input: ProviderCallInput) => Promise<ProviderCallResult>,
-): Promise<ProviderCallResult> {
+export async function guardedCall<
+  I extends Pick<ProviderCallInput, 'providerId' | 'model'> & { jobId?: string; batchId?: string },
+  R,
+>(deps: CircuitDeps, input: I, call: (input: I) => Promise<R>): Promise<R> {
   const key = circuitKey(deps.circuitModels, input.providerId, input.model);
   const attempt = Context.current().info.attempt;
   if (attempt > 1 && (await isOpen(deps.circuits, key))) {
@@ -66,7 +65,7 @@ export async function guardedCall(
       details: [{ attempt }],
     });
   }
-  let result: ProviderCallResult;
+  let result: R;
   try {
     result = await call(input);
   } catch (err) {
@@ -88,12 +87,17 @@ function isOpen(circuits: CircuitStore, key: string): Promise<boolean> {
 }
 
 /** Records an outcome; a store that cannot take it is logged, and the call's own outcome stands. */
-async function recordQuietly(deps: CircuitDeps, key: string, ok: boolean, input: ProviderCallInput): Promise<void> {
+async function recordQuietly(
+  deps: CircuitDeps,
+  key: string,
+  ok: boolean,
+  input: Pick<ProviderCallInput, 'providerId'> & { jobId?: string; batchId?: string },
+): Promise<void> {
   try {
     await deps.circuits.record(key, ok, Date.now());
   } catch (err) {
     deps.logger.warn(
-      { err, circuit: key, ok, jobId: input.jobId },
+      { err, circuit: key, ok, jobId: input.jobId ?? input.batchId },
       'circuit outcome not recorded: the circuits store is unavailable',
     );
   }

@@ -3,6 +3,7 @@ import { awaitFlight, type AwaitFlightDeps } from './await-flight';
 import { callProvider, type CallProviderDeps } from './call-provider';
 import { createCircuitSteps, guardedCall, type CircuitDeps } from './circuit-guard';
 import { createStoreSteps, type StoreStepDeps } from './store-steps';
+import { embedTexts, type EmbedTextsDeps } from './embed-texts';
 import type { LocalCallPolicy } from './local-call-policy';
 
 /** What the jobs queue's activities need: the stores, and the client that starts flights. */
@@ -13,8 +14,12 @@ export type JobActivityDeps = StoreStepDeps &
     localCalls?: LocalCallPolicy;
   };
 
-/** What a provider queue's activities need: the provider clients, key pools, journal and circuits. */
-export type ProviderActivityDeps = CallProviderDeps & CircuitDeps;
+/** What a provider queue's activities need: the provider clients, key pools, journals, circuits and cache. */
+export type ProviderActivityDeps = CallProviderDeps &
+  CircuitDeps & {
+    embeddingJournal: EmbedTextsDeps['journal'];
+    embeddings: EmbedTextsDeps['embeddings'];
+  };
 
 /**
  * The jobs worker's activities: the store steps its workflows run as local activities, and the wait on a
@@ -31,13 +36,26 @@ export function createJobActivities(deps: JobActivityDeps): StoreSteps & JobActi
       const reserved = await store.reserveBudget(reserve);
       return reserved.ok ? { reserved, admission: await circuit.admitCircuit(admit) } : { reserved };
     },
+    async reserveEach({ reservations }) {
+      const outcomes = [];
+      for (const reservation of reservations) outcomes.push(await store.reserveBudget(reservation));
+      return outcomes;
+    },
+    async settleEach({ commits, releases }) {
+      for (const commit of commits) await store.commitBudget(commit);
+      for (const reservationId of releases) await store.releaseBudget({ reservationId });
+    },
   };
 }
 
-/** A provider worker's activity: the call itself, behind the target's circuit. */
+/** A provider worker's activities: the calls themselves, behind the target's circuit. */
 export function createProviderActivities(deps: ProviderActivityDeps): ProviderActivities {
   return {
     callProvider: (input) => guardedCall(deps, input, (call) => callProvider(deps, call)),
+    embedTexts: (input) =>
+      guardedCall(deps, input, (call) =>
+        embedTexts({ ...deps, journal: deps.embeddingJournal, embeddings: deps.embeddings }, call),
+      ),
   };
 }
 

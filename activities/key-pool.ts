@@ -116,10 +116,14 @@ export class KeyPool {
    * Chooses the key for one call and counts the call against its limits. Throws `KeyPoolBusyError` when no
    * key can take it now, and a QUOTA_EXHAUSTED `ProviderError` when every key is out of quota.
    */
-  async acquire(request: ChatRequest): Promise<KeyLease> {
+  acquire(request: ChatRequest): Promise<KeyLease> {
+    return this.acquireTokens(estimateCallTokens(request, this.defaultMaxTokens));
+  }
+
+  /** {@link KeyPool.acquire} for a call whose tokens are known up front (an embeddings call's input). */
+  async acquireTokens(tokens: number): Promise<KeyLease> {
     const now = this.now();
     const statuses = await this.statuses();
-    const tokens = estimateCallTokens(request, this.defaultMaxTokens);
     const blocked: Blocked[] = [];
     const candidates: Array<{ key: ProviderKeyConfig; weight: number }> = [];
     for (const key of this.keys) {

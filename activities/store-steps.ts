@@ -22,7 +22,7 @@ export function createStoreSteps({
   cache,
   ledger,
   logger,
-}: StoreStepDeps): Omit<StoreSteps, 'admitCircuit' | 'reserveAndAdmit'> {
+}: StoreStepDeps): Omit<StoreSteps, 'admitCircuit' | 'reserveAndAdmit' | 'reserveEach' | 'settleEach'> {
   return {
     /** The cached response, fresh or stale; null on a miss. */
     lookupCache: ({ key }) => cache.get(key),

@@ -34,6 +34,7 @@ import { coalescingScenario } from './scenarios/f-coalescing';
 import { goodputScenario } from './scenarios/g-goodput';
 import { outageScenario } from './scenarios/h-outage';
 import { memoryScenario } from './scenarios/i-memory';
+import { embeddingsScenario } from './scenarios/j-embeddings';
 
 const SCENARIOS: Scenario[] = [
   floorScenario,
@@ -45,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   goodputScenario,
   outageScenario,
   memoryScenario,
+  embeddingsScenario,
 ];
 
 const RESULTS_DIR = join(__dirname, 'results');

@@ -16,6 +16,7 @@ import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
+import { overCapText } from './over-cap';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import { flightWorkflowId } from '../src/contract/flight';
 import { asFinalFailure } from '../src/contract/final-failure';
@@ -129,7 +130,7 @@ async function overCap(
   reservation: { id: string },
   reserved: Extract<ReserveOutcome, { ok: false }>,
 ): Promise<ReservedPlan> {
-  const over = `the ${reserved.period} cap of ${usd(reserved.capUsd)} (already used: ${usd(reserved.usedUsd)})`;
+  const over = overCapText(reserved);
   const downgrade = input.budget.downgrade;
   if (input.budget.onExceeded === 'downgrade' && downgrade) {
     reservation.id = `${reservation.id}:downgrade`;
@@ -149,11 +150,6 @@ async function overCap(
     throw cacheMiss(`This job would exceed ${over}, and the cache has no answer for it (policy "cache-only").`);
   }
   throw budgetExceeded(`This job would exceed ${over}.`);
-}
-
-/** Dollars with the precision small amounts need: $12.50, $0.0042. */
-function usd(amount: number): string {
-  return `$${amount >= 1 ? amount.toFixed(2) : amount.toPrecision(2)}`;
 }
 
 async function call(

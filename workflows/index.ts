@@ -1,12 +1,15 @@
 // The one entry the worker bundles: every workflow type is exported from here.
 import type { PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow } from '../src/contract/flight';
 import type { AI_JOB_WORKFLOW, AiJobWorkflow } from '../src/contract/job';
+import type { EMBEDDING_BATCH_WORKFLOW, EmbeddingBatchWorkflow } from '../src/contract/embedding-batch';
 import { aiJob } from './ai-job';
+import { embeddingBatch } from './embedding-batch';
 import { providerFlight } from './provider-flight';
 
-export { aiJob, providerFlight };
+export { aiJob, embeddingBatch, providerFlight };
 
 // The API and the activities start these by the names in the contract; this fails to compile when they drift.
 export type WorkflowsByName = Record<typeof AI_JOB_WORKFLOW, AiJobWorkflow> &
-  Record<typeof PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow>;
-({ aiJob, providerFlight }) satisfies WorkflowsByName;
+  Record<typeof PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow> &
+  Record<typeof EMBEDDING_BATCH_WORKFLOW, EmbeddingBatchWorkflow>;
+({ aiJob, providerFlight, embeddingBatch }) satisfies WorkflowsByName;

@@ -13,6 +13,8 @@ import { chatCompletionsRouter } from './routes/chat-completions';
 import { healthRouter } from './routes/health';
 import { openApiRouter } from './routes/openapi';
 import { jobsRouter } from './routes/jobs';
+import { embeddingsRouter } from './routes/embeddings';
+import { EmbeddingService } from './embedding-service';
 import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
 import { codecRouter } from './routes/codec';
@@ -70,6 +72,8 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
+  const embeddings = new EmbeddingService(client, config, services.embeddings, ledger, jobs.admission, logger);
+  app.use('/v1/embeddings', openAIErrorFormat, auth, json, embeddingsRouter(embeddings, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));
   app.use('/v1/admin/codec', codecRouter(config));

@@ -97,7 +97,7 @@ export function withOutputLimit(request: ChatRequest, defaultMaxTokens: number):
  * global worst-case price, so it is reserved and charged at that price. Throws `UnpricedModelError` when
  * neither is configured. Uncapped tenants use the targets as they are (an unpriced call costs null).
  */
-function pricedTargets(config: Config, requested: string, targets: JobTarget[], capped: boolean): JobTarget[] {
+export function pricedTargets(config: Config, requested: string, targets: JobTarget[], capped: boolean): JobTarget[] {
   if (!capped) return targets;
   return targets.map((target) => {
     if (target.price) return target;

@@ -69,7 +69,7 @@ export class JobService {
   }
 
   /** How many starts and synchronous jobs run at once; beyond it requests wait briefly or get 503 `overloaded`. */
-  private readonly admission: Admission;
+  readonly admission: Admission;
 
   /**
    * Decides the job's chain, cache use and budget (see `planRequest` for the 400s).

@@ -2,6 +2,7 @@ import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
 import type {
   AdmissionSettings,
+  BatchingConfig,
   CapabilityOverrides,
   CircuitBreakerConfig,
   FallbackConfig,
@@ -18,6 +19,8 @@ export interface ResolvedModel {
   /** Input tokens one image may cost at most, when the table gives a bound. */
   imageTokens?: number;
   capabilities?: CapabilityOverrides;
+  /** Set for embedding models, which only the embeddings endpoint uses. */
+  kind?: 'embedding';
 }
 
 /** The API's admission limits, every one set. */
@@ -70,4 +73,6 @@ export interface Config {
     codecCorsOrigins: string[];
   };
   logLevel: string;
+  /** Micro-batching of embeddings requests. */
+  batching: BatchingConfig;
 }

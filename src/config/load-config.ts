@@ -12,6 +12,7 @@ import { MODEL_CATALOGUE } from './model-catalogue';
 import { fallbackSchema } from './route-schema';
 import {
   admissionSchema,
+  batchingSchema,
   circuitBreakerSchema,
   configFileSchema,
   providerSchema,
@@ -81,7 +82,8 @@ function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>,
         outputUsdPerMTok: entry.outputUsdPerMTok,
         ...(entry.cachedInputUsdPerMTok !== undefined ? { cachedInputUsdPerMTok: entry.cachedInputUsdPerMTok } : {}),
       },
-      imageTokens: entry.imageTokens,
+      ...(entry.imageTokens !== undefined ? { imageTokens: entry.imageTokens } : {}),
+      ...(entry.kind === 'embedding' ? { kind: 'embedding' as const } : {}),
     };
   }
   for (const [alias, entry] of Object.entries(file.models ?? {})) {
@@ -104,6 +106,7 @@ function modelsFrom(file: ConfigFile, providers: Record<string, ProviderConfig>,
       },
       ...(entry.imageTokens !== undefined ? { imageTokens: entry.imageTokens } : {}),
       ...(entry.capabilities !== undefined ? { capabilities: entry.capabilities } : {}),
+      ...(entry.kind === 'embedding' ? { kind: 'embedding' as const } : {}),
     };
   }
   return models;
@@ -185,6 +188,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       codecCorsOrigins: env.SWITCHYARD_CODEC_CORS_ORIGINS ?? DEFAULT_CODEC_CORS_ORIGINS,
     },
     logLevel: env.LOG_LEVEL ?? 'info',
+    batching: file.batching ?? batchingSchema.parse({}),
   };
 
   const fallbacks: Array<[string, FallbackConfig]> = [['fallback', partial.fallback]];

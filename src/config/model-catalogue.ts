@@ -7,8 +7,10 @@ export interface CatalogueModel {
   outputUsdPerMTok: number;
   /** Prompt tokens read from the provider's prompt cache, where the provider publishes a price. */
   cachedInputUsdPerMTok?: number;
-  /** Input tokens one image may cost at most (see `defaultImageTokens` for the family bounds). */
-  imageTokens: number;
+  /** Input tokens one image may cost at most (see `defaultImageTokens` for the family bounds); none for embeddings. */
+  imageTokens?: number;
+  /** Embedding models serve only the embeddings endpoint, and cost only input tokens. */
+  kind?: 'embedding';
 }
 
 /**
@@ -149,4 +151,8 @@ export const MODEL_CATALOGUE: Readonly<Record<string, CatalogueModel>> = {
     cachedInputUsdPerMTok: 0.025,
     imageTokens: 1_100,
   },
+  'text-embedding-3-small': { providerType: 'openai', inputUsdPerMTok: 0.02, outputUsdPerMTok: 0, kind: 'embedding' },
+  'text-embedding-3-large': { providerType: 'openai', inputUsdPerMTok: 0.13, outputUsdPerMTok: 0, kind: 'embedding' },
+  'text-embedding-ada-002': { providerType: 'openai', inputUsdPerMTok: 0.1, outputUsdPerMTok: 0, kind: 'embedding' },
+  'gemini-embedding-001': { providerType: 'gemini', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0, kind: 'embedding' },
 };

@@ -120,6 +120,8 @@ export const modelSchema = z.strictObject({
   imageTokens: z.number().int().positive().max(1_000_000).optional(),
   /** What this model supports, where it differs from its provider's. */
   capabilities: capabilityOverridesSchema.optional(),
+  /** `embedding` for models of the embeddings endpoint (priced by input only); chat by default. */
+  kind: z.enum(['chat', 'embedding']).optional(),
 });
 
 export const cacheModes = ['default', 'bypass', 'refresh', 'only'] as const;
@@ -189,6 +191,14 @@ export const admissionSchema = z.strictObject({
   maxQueued: z.number().int().min(0).max(1_000_000).default(2_000),
   /** Longest wait for a slot, in ms; default `api.temporalDeadlineMs`. */
   maxQueueWaitMs: z.number().int().positive().max(60_000).optional(),
+});
+
+/** How the API's accumulator groups small requests into one provider call (see README, Batching). */
+export const batchingSchema = z.strictObject({
+  /** Texts per embeddings call at most; a flush happens as soon as this many are waiting. */
+  maxItems: z.number().int().positive().max(2_048).default(64),
+  /** How long the first text of a group waits for others before the group is sent anyway, in ms (0: never waits). */
+  maxWaitMs: z.number().int().min(0).max(10_000).default(20),
 });
 
 /** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
@@ -263,6 +273,8 @@ export const configFileSchema = z.strictObject({
   circuitBreaker: circuitBreakerSchema.optional(),
   /** Keys of operators (admin endpoints), as sha256 hashes. */
   adminApiKeys: z.array(sha256Key).optional(),
+  /** Micro-batching of embeddings requests. */
+  batching: batchingSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -273,6 +285,7 @@ export type TenantConfig = z.infer<typeof tenantSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 /** Admission limits as written; `Config` has them resolved (see `AdmissionConfig` there). */
 export type AdmissionSettings = z.infer<typeof admissionSchema>;
+export type BatchingConfig = z.infer<typeof batchingSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];
 export type CapabilityOverrides = z.infer<typeof capabilityOverridesSchema>;

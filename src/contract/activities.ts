@@ -5,6 +5,7 @@
  */
 import type { FlightInput, FlightResult } from './flight';
 import type { CachedResponse } from './job';
+import type { EmbedTextsInput, EmbedTextsResult } from './embedding-batch';
 import type { ProviderCallInput, ProviderCallResult } from './provider-call';
 
 /** A cache lookup: the entry and whether it is past its fresh time (served only as a degraded fallback). */
@@ -113,6 +114,18 @@ export interface ReserveAndAdmitOutcome {
   admission?: CircuitAdmission | boolean;
 }
 
+/** Reservations of many items (an embedding batch's), in one store step; each is one `reserveBudget`. */
+export interface ReserveEachInput {
+  reservations: ReserveBudgetInput[];
+}
+
+/** Commits and releases of many items, in one store step. */
+export interface SettleEachInput {
+  commits: CommitBudgetInput[];
+  /** Reservation ids to release. */
+  releases: string[];
+}
+
 /** Short store operations, run as local activities in the workflow's own worker; each is idempotent. */
 export interface StoreSteps {
   /** The cached response, fresh or stale; null on a miss. */
@@ -129,6 +142,10 @@ export interface StoreSteps {
   admitCircuit(input: AdmitCircuitInput): Promise<CircuitAdmission | boolean>;
   /** `reserveBudget`, then `admitCircuit` of the first target: one local activity where a job needs both. */
   reserveAndAdmit(input: ReserveAndAdmitInput): Promise<ReserveAndAdmitOutcome>;
+  /** `reserveBudget` of each item, in order: one outcome per reservation. */
+  reserveEach(input: ReserveEachInput): Promise<ReserveOutcome[]>;
+  /** `commitBudget` and `releaseBudget` of each item. */
+  settleEach(input: SettleEachInput): Promise<void>;
 }
 
 /** Activities of the jobs queue that are not store steps. */
@@ -140,4 +157,6 @@ export interface JobActivities {
 /** Activities of each provider's rate-limited queue. */
 export interface ProviderActivities {
   callProvider(input: ProviderCallInput): Promise<ProviderCallResult>;
+  /** Embeds a batch's texts in one call of the provider. */
+  embedTexts(input: EmbedTextsInput): Promise<EmbedTextsResult>;
 }

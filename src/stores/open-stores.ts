@@ -1,4 +1,6 @@
 import type { ChatRequest } from '../contract/chat';
+import type { CachedEmbedding } from '../contract/cached-embedding';
+import type { EmbedTextsResult } from '../contract/embedding-batch';
 import type { CachedResponse } from '../contract/job';
 import type { ProviderCallResult } from '../contract/provider-call';
 import type { StoreUrl } from '../contract/store-url';
@@ -18,6 +20,10 @@ import { createBudgetLedger } from './ledger/open';
 const REQUESTS_NAMESPACE = 'switchyard:requests';
 /** Where provider answers are journaled for activity retries. */
 const CALLS_NAMESPACE = 'switchyard:calls';
+/** Where embedding vectors are cached, by model and text. */
+const EMBEDDINGS_NAMESPACE = 'switchyard:embeddings';
+/** Where embeddings answers are journaled for activity retries. */
+const EMBEDDING_CALLS_NAMESPACE = 'switchyard:embedding-calls';
 /** Where the API marks jobs it has asked Temporal to cancel. */
 const CANCELLATIONS_NAMESPACE = 'switchyard:cancellations';
 
@@ -37,6 +43,10 @@ export interface SharedStores {
   requests: ResponseCacheStore<ChatRequest>;
   /** Provider answers kept for the retries of the activity that got them (see `CallJournal`). */
   calls: ResponseCacheStore<ProviderCallResult>;
+  /** Cached vectors, one entry per text and model. */
+  embeddings: ResponseCacheStore<CachedEmbedding>;
+  /** Embeddings answers kept for the retries of the activity that got them (see `CallJournal`). */
+  embeddingCalls: ResponseCacheStore<EmbedTextsResult>;
   /** Jobs whose cancellation the API requested (see `CancelMarks`). */
   cancellations: ResponseCacheStore<CancelMark>;
   ledger: BudgetLedger;
@@ -78,6 +88,10 @@ export async function openSharedStores(options: SharedStoreOptions): Promise<Sha
       cache: await open(createResponseCache<CachedResponse>(cacheUrl)),
       requests: await open(createResponseCache<ChatRequest>(cacheUrl, { namespace: REQUESTS_NAMESPACE })),
       calls: await open(createResponseCache<ProviderCallResult>(cacheUrl, { namespace: CALLS_NAMESPACE })),
+      embeddings: await open(createResponseCache<CachedEmbedding>(cacheUrl, { namespace: EMBEDDINGS_NAMESPACE })),
+      embeddingCalls: await open(
+        createResponseCache<EmbedTextsResult>(cacheUrl, { namespace: EMBEDDING_CALLS_NAMESPACE }),
+      ),
       cancellations: await open(createResponseCache<CancelMark>(cacheUrl, { namespace: CANCELLATIONS_NAMESPACE })),
       ledger: await open(createBudgetLedger(countersUrl)),
       circuits: await open(createCircuitStore(countersUrl, options.circuits)),

@@ -96,6 +96,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     logger: activityLogger,
     requests: options.stores.requests,
     journal: new CallJournal(options.stores.calls, activityLogger),
+    embeddingJournal: new CallJournal(options.stores.embeddingCalls, activityLogger),
+    embeddings: options.stores.embeddings,
     circuits: options.stores.circuits,
     circuitModels,
   });

@@ -10,6 +10,7 @@ import type { ChatCompletion, ChatRequest } from '../../src/contract/chat';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
 import { jobsTaskQueue, providerTaskQueue } from '../../src/contract/task-queues';
 import type { ProviderCallInput, ProviderCallResult } from '../../src/contract/provider-call';
+import type { EmbedTextsInput, EmbedTextsResult } from '../../src/contract/embedding-batch';
 import type { AiJobInput, CachePlan, CachedResponse, JobTarget } from '../../src/contract/job';
 import { workflowBundle } from './workflow-bundle';
 
@@ -21,13 +22,14 @@ type StubOf<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A)
 
 /** The activities a workflow under test reaches, each replaceable per test. */
 /** Steps the stubs compose from others, as the real activities do (so a test stubs and inspects the parts). */
-type ComposedSteps = 'reserveAndAdmit';
+type ComposedSteps = 'reserveAndAdmit' | 'reserveEach' | 'settleEach';
 
 export type Stubs = {
   [K in Exclude<keyof (StoreSteps & JobActivities), ComposedSteps>]: StubOf<(StoreSteps & JobActivities)[K]>;
 } & {
   /** Called for every provider's queue; `taskQueue` says which worker received the call. */
   callProvider: (input: ProviderCallInput, taskQueue: string) => ProviderCallResult | Promise<ProviderCallResult>;
+  embedTexts: (input: EmbedTextsInput, taskQueue: string) => EmbedTextsResult | Promise<EmbedTextsResult>;
 };
 
 /** One call a stub received, in the order the workflows made them. */
@@ -106,6 +108,13 @@ export function defaultStubs(): Stubs {
       attempt: Context.current().info.attempt,
       keyAlias: `${input.providerId}-key`,
     }),
+    embedTexts: (input) => ({
+      model: input.model,
+      vectors: input.texts.map((text) => Buffer.from(text).toString('base64')),
+      inputTokens: input.texts.reduce((sum, text) => sum + text.length, 0),
+      latencyMs: 5,
+      keyAlias: `${input.providerId}-key`,
+    }),
   };
 }
 
@@ -163,6 +172,15 @@ export async function startTimeSkipping(providerIds: readonly string[]): Promise
       const reserved = await recorded.reserveBudget(reserve);
       return reserved.ok ? { reserved, admission: await recorded.admitCircuit(admit) } : { reserved };
     },
+    async reserveEach({ reservations }) {
+      const outcomes = [];
+      for (const reservation of reservations) outcomes.push(await recorded.reserveBudget(reservation));
+      return outcomes;
+    },
+    async settleEach({ commits, releases }) {
+      for (const commit of commits) await recorded.commitBudget(commit);
+      for (const reservationId of releases) await recorded.releaseBudget({ reservationId });
+    },
   };
   const workers = [
     await Worker.create({
@@ -178,6 +196,7 @@ export async function startTimeSkipping(providerIds: readonly string[]): Promise
         const activities: ProviderActivities = {
           callProvider: (input) =>
             (record('callProvider', queue) as unknown as ProviderActivities['callProvider'])(input),
+          embedTexts: (input) => (record('embedTexts', queue) as unknown as ProviderActivities['embedTexts'])(input),
         };
         return Worker.create({ connection: env.nativeConnection, taskQueue: queue, activities, ...QUICK_CANCELLATION });
       }),

@@ -58,7 +58,9 @@ function parseEmbeddings(body: JsonObject): ParseResult {
     return { ok: false, message: `Invalid 'dimensions': expected an integer from 1 to ${MAX_EMBEDDING_DIMENSIONS}.` };
   }
   const promptTokens = inputs.reduce((sum, item) => sum + item.tokens, 0);
-  const last = inputs.length - 1;
+  // The directives of any input steer the call, as one bad input fails a real provider's whole request.
+  const marked = inputs.findIndex((item) => item.text.includes('[[mock:'));
+  const last = marked >= 0 ? marked : inputs.length - 1;
 
   return {
     ok: true,

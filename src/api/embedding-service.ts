@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { CachedEmbedding } from '../contract/cached-embedding';
+import {
+  EMBEDDING_BATCH_WORKFLOW,
+  type EmbeddingBatchInput,
+  type EmbeddingBatchWorkflow,
+  type EmbeddingCachePlan,
+  type EmbeddingItemResult,
+} from '../contract/embedding-batch';
+import type { SpendCaps } from '../contract/activities';
+import type { JobTarget } from '../contract/job';
+import * as attributes from '../contract/search-attributes';
+import { jobsTaskQueue } from '../contract/task-queues';
+import type { Config } from '../config';
+import type { ResponseCacheStore } from '../stores/cache/contract';
+import type { BudgetLedger } from '../stores/ledger/contract';
+import { guardStore } from '../stores/shared/store-unavailable';
+import type { Admission, AdmissionTicket } from './admission';
+import { planEmbeddings, type EmbeddingPlan, type EmbeddingsRequest } from './embedding-plan';
+import { failureHttpOf } from './failure-status';
+import { HttpError } from './http-error';
+import { MicroBatcher } from './micro-batcher';
+import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
+
+/** One text on its way to a batch. */
+interface QueuedText {
+  tenantId: string;
+  text: string;
+  estimateUsd: number;
+  caps: SpendCaps;
+  cache: EmbeddingCachePlan | null;
+  target: JobTarget;
+  dimensions: number | undefined;
+}
+
+/** One vector of an answer, in input order. */
+export interface EmbeddedText {
+  /** Base64 float32. */
+  vector: string;
+  tokens: number;
+  cached: boolean;
+}
+
+/** What an embeddings request answers. */
+export interface EmbeddingsAnswer {
+  model: string;
+  vectors: EmbeddedText[];
+  costUsd: number;
+  /** The longest wait of one of its texts for its batch, in ms (0 when every text was cached). */
+  batchWaitMs: number;
+  /** Texts in the largest batch one of its texts went with. */
+  batchSize: number;
+}
+
+/**
+ * Answers embeddings requests. Each text is looked up in the cache; the rest join the accumulator of their model,
+ * which sends up to `batching.maxItems` texts of any requests and tenants together, at most `batching.maxWaitMs`
+ * after the first, as one durable batch workflow making one provider call.
+ */
+export class EmbeddingService {
+  private readonly batcher: MicroBatcher<QueuedText, EmbeddingItemResult>;
+
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+    private readonly cache: ResponseCacheStore<CachedEmbedding>,
+    private readonly ledger: BudgetLedger,
+    private readonly admission: Admission,
+    private readonly logger: Logger,
+  ) {
+    this.batcher = new MicroBatcher(config.batching, (_key, items) => this.runBatch(items));
+  }
+
+  /** Embeds the request's texts; failures become HTTP errors naming the first text that failed. */
+  async embed(tenantId: string, request: EmbeddingsRequest, ticket: AdmissionTicket = {}): Promise<EmbeddingsAnswer> {
+    const plan = planEmbeddings(this.config, tenantId, request);
+    const cached = await this.lookUp(plan);
+    const missing = plan.items.flatMap((item, index) => (cached[index] ? [] : [index]));
+    if (missing.length > 0 && plan.cacheUse?.only) {
+      throw new HttpError(422, 'cache_miss', `The cache has no vector for input ${missing[0]} (cache mode "only").`, {
+        param: 'input',
+      });
+    }
+    const missingUsd = missing.reduce((sum, index) => sum + (plan.items[index]?.estimateUsd ?? 0), 0);
+    if (missing.length > 0) await this.checkCaps(tenantId, plan.caps, missingUsd);
+    // The tenant's rate limit, counted only for a request that is going to be answered.
+    await ticket.beforeStart?.();
+
+    const key = `${plan.target.providerId}\u0000${plan.target.model}\u0000${request.dimensions ?? ''}`;
+    const batched = await Promise.all(
+      missing.map((index) => {
+        const item = plan.items[index];
+        if (!item) throw new Error(`no item ${index}`);
+        return this.batcher.add(key, {
+          tenantId,
+          ...item,
+          caps: plan.caps,
+          target: plan.target,
+          dimensions: request.dimensions,
+        });
+      }),
+    );
+
+    const vectors: EmbeddedText[] = [];
+    const model = plan.target.model;
+    let costUsd = 0;
+    const fresh = new Map(missing.map((index, i) => [index, batched[i]]));
+    for (let index = 0; index < plan.items.length; index++) {
+      const hit = cached[index];
+      if (hit) {
+        vectors.push({ vector: hit.vector, tokens: 0, cached: true });
+        continue;
+      }
+      const result = fresh.get(index)?.result;
+      if (!result) throw new Error(`no result for input ${index}`);
+      if (!result.ok) throw itemFailure(result, index);
+      vectors.push({ vector: result.vector, tokens: result.tokens, cached: false });
+      costUsd += result.costUsd ?? 0;
+    }
+    return {
+      model,
+      vectors,
+      costUsd,
+      batchWaitMs: Math.max(0, ...batched.map((b) => b.waitedMs)),
+      batchSize: Math.max(0, ...batched.map((b) => b.batchSize)),
+    };
+  }
+
+  /** Texts waiting in the accumulator now. */
+  get waiting(): number {
+    return this.batcher.waiting;
+  }
+
+  /** The cached vector of each text, where the tenant reads the cache; a store outage reads as misses. */
+  private async lookUp(plan: EmbeddingPlan): Promise<Array<CachedEmbedding | null>> {
+    if (!plan.cacheUse?.read) return plan.items.map(() => null);
+    try {
+      return await Promise.all(
+        plan.items.map(async (item) => {
+          const entry = item.cache ? await this.cache.get(item.cache.key) : null;
+          return entry && !entry.stale ? entry.value : null;
+        }),
+      );
+    } catch (err) {
+      this.logger.warn({ err }, 'embeddings cache unavailable: every text goes to the provider');
+      return plan.items.map(() => null);
+    }
+  }
+
+  /**
+   * Refuses a request whose texts would take the tenant past a cap before any of them joins a batch. The batch
+   * reserves each text again, atomically: this check only spares the batch texts it would refuse anyway.
+   */
+  private async checkCaps(tenantId: string, caps: SpendCaps, amountUsd: number): Promise<void> {
+    if (caps.dailyUsd === undefined && caps.monthlyUsd === undefined) return;
+    const spend = await guardStore('counters', () => this.ledger.spend(tenantId, caps, Date.now()));
+    for (const period of [spend.daily, spend.monthly]) {
+      if (period.capUsd === null) continue;
+      const used = period.committedUsd + period.reservedUsd;
+      if (used + amountUsd > period.capUsd) {
+        throw new HttpError(
+          402,
+          'budget_exceeded',
+          `This request would exceed the spending cap of $${period.capUsd} for ${period.period} (already used: $${used.toFixed(4)}).`,
+        );
+      }
+    }
+  }
+
+  /** One batch workflow for the texts of one accumulator group; one result per text, in order. */
+  private async runBatch(items: QueuedText[]): Promise<EmbeddingItemResult[]> {
+    const first = items[0];
+    if (!first) return [];
+    const batchId = `embeddings-${randomUUID()}`;
+    const input: EmbeddingBatchInput = {
+      batchId,
+      target: first.target,
+      ...(first.dimensions !== undefined ? { dimensions: first.dimensions } : {}),
+      items: items.map((item, i) => ({
+        id: String(i),
+        tenantId: item.tenantId,
+        text: item.text,
+        estimateUsd: item.estimateUsd,
+        caps: item.caps,
+        cache: item.cache,
+      })),
+      acceptedAt: new Date().toISOString(),
+    };
+    const tenants = [...new Set(items.map((item) => item.tenantId))];
+    const release = await this.admission.enter(this.admission.starts, this.admission.deadline());
+    let handle;
+    try {
+      handle = await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, () =>
+        this.client.workflow.start<EmbeddingBatchWorkflow>(EMBEDDING_BATCH_WORKFLOW, {
+          workflowId: batchId,
+          taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
+          args: [input],
+          typedSearchAttributes: [
+            // A batch of one tenant is listed under it; a shared one under none.
+            ...(tenants.length === 1 && tenants[0] ? [{ key: attributes.TENANT, value: tenants[0] }] : []),
+            { key: attributes.PROVIDER, value: first.target.providerId },
+            { key: attributes.MODEL, value: first.target.model },
+          ],
+          staticSummary: `embeddings ${first.target.model} · ${items.length} texts`,
+        }),
+      );
+    } catch (err) {
+      if (isDeadlineExceeded(err)) throw temporalUnavailable();
+      throw err;
+    } finally {
+      release();
+    }
+    const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
+    const result = await this.client.connection.withDeadline(deadline, () => handle.result());
+    return result.items;
+  }
+}
+
+/** The HTTP error of a text that got no vector. */
+function itemFailure(result: Extract<EmbeddingItemResult, { ok: false }>, index: number): HttpError {
+  const mapped = failureHttpOf(result.failureType);
+  return new HttpError(mapped.status, mapped.code, `Input ${index}: ${mapped.message ?? result.message}`, {
+    param: 'input',
+    ...(mapped.status === 503 ? { headers: { 'retry-after': '5' } } : {}),
+    ...(result.failureType === 'RATE_LIMITED' ? { headers: { 'retry-after': '1' } } : {}),
+  });
+}
