@@ -5,8 +5,10 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import * as attributes from '../src/contract/search-attributes';
 import type { ProviderActivities } from '../src/contract/activities';
 import { costOf } from '../src/contract/cost';
 import { FailureType } from '../src/contract/failure-types';
@@ -57,18 +59,27 @@ async function runBatch(input: EmbeddingBatchInput, status: EmbeddingBatchStatus
     status.failed++;
   };
 
+  const uncached: EmbeddingItem[] = [];
+  for (const item of input.items) {
+    if (item.cached === undefined) uncached.push(item);
+    else results.set(item.id, { id: item.id, ok: true, vector: item.cached, tokens: 0, costUsd: 0 });
+  }
+  status.done = results.size;
   const now = Date.now();
-  const outcomes = await storeSteps.reserveEach({
-    reservations: input.items.map((item) => ({
-      reservationId: reservationOf(item),
-      tenantId: item.tenantId,
-      amountUsd: item.estimateUsd,
-      caps: item.caps,
-      now,
-    })),
-  });
+  const outcomes =
+    uncached.length === 0
+      ? []
+      : await storeSteps.reserveEach({
+          reservations: uncached.map((item) => ({
+            reservationId: reservationOf(item),
+            tenantId: item.tenantId,
+            amountUsd: item.estimateUsd,
+            caps: item.caps,
+            now,
+          })),
+        });
   const reserved: EmbeddingItem[] = [];
-  input.items.forEach((item, i) => {
+  uncached.forEach((item, i) => {
     const outcome = outcomes[i];
     if (outcome?.ok) reserved.push(item);
     else if (outcome) fail(item, FailureType.BudgetExceeded, `This request would exceed ${overCapText(outcome)}.`);
@@ -101,6 +112,12 @@ async function runBatch(input: EmbeddingBatchInput, status: EmbeddingBatchStatus
     if (!settled) await settleSteps.settleEach({ commits: [], releases: reserved.map(reservationOf) });
   }
   status.phase = 'completed';
+  const costUsd = [...results.values()].reduce((sum, r) => sum + (r.ok ? (r.costUsd ?? 0) : 0), 0);
+  upsertSearchAttributes([
+    { key: attributes.STATUS, value: 'completed' },
+    { key: attributes.COST_USD, value: Math.round(costUsd * 1e8) / 1e8 },
+    { key: attributes.CACHE_HIT, value: input.items.every((item) => item.cached !== undefined) },
+  ]);
   return {
     model: call.model,
     items: input.items.map(

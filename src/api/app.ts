@@ -71,8 +71,8 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   app.get('/metrics', adminAuth(config), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter));
   const embeddings = new EmbeddingService(client, config, services.embeddings, ledger, jobs.admission, logger);
+  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter, embeddings));
   app.use('/v1/embeddings', openAIErrorFormat, auth, json, embeddingsRouter(embeddings, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));

@@ -31,7 +31,23 @@ export const embeddingsBodySchema = z.strictObject({
   user: z.string().max(256).nullish(),
 });
 
+/** `POST /v1/jobs` with `input`: an embeddings request plus the job's labels. */
+export const embeddingsJobBodySchema = embeddingsBodySchema.extend({
+  /** Free-form labels kept with the job (memo), at most 16 short strings. */
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata entries')
+    .optional(),
+});
+
 export type EmbeddingsBody = z.infer<typeof embeddingsBodySchema>;
+
+/** What a request may count against a tenant's tokens-per-minute limit: its texts' UTF-8 bytes. */
+export function embeddingTokens(texts: readonly string[]): number {
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
+  return bytes;
+}
 
 /** The request as planned: the input always a list. */
 export function toEmbeddingsRequest(body: EmbeddingsBody): EmbeddingsRequest {

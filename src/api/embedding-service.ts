@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { CachedEmbedding } from '../contract/cached-embedding';
 import {
@@ -75,18 +75,7 @@ export class EmbeddingService {
 
   /** Embeds the request's texts; failures become HTTP errors naming the first text that failed. */
   async embed(tenantId: string, request: EmbeddingsRequest, ticket: AdmissionTicket = {}): Promise<EmbeddingsAnswer> {
-    const plan = planEmbeddings(this.config, tenantId, request);
-    const cached = await this.lookUp(plan);
-    const missing = plan.items.flatMap((item, index) => (cached[index] ? [] : [index]));
-    if (missing.length > 0 && plan.cacheUse?.only) {
-      throw new HttpError(422, 'cache_miss', `The cache has no vector for input ${missing[0]} (cache mode "only").`, {
-        param: 'input',
-      });
-    }
-    const missingUsd = missing.reduce((sum, index) => sum + (plan.items[index]?.estimateUsd ?? 0), 0);
-    if (missing.length > 0) await this.checkCaps(tenantId, plan.caps, missingUsd);
-    // The tenant's rate limit, counted only for a request that is going to be answered.
-    await ticket.beforeStart?.();
+    const { plan, cached, missing } = await this.prepare(tenantId, request, ticket);
 
     const key = `${plan.target.providerId}\u0000${plan.target.model}\u0000${request.dimensions ?? ''}`;
     const batched = await Promise.all(
@@ -126,6 +115,61 @@ export class EmbeddingService {
       batchWaitMs: Math.max(0, ...batched.map((b) => b.waitedMs)),
       batchSize: Math.max(0, ...batched.map((b) => b.batchSize)),
     };
+  }
+
+  /**
+   * Starts an embeddings job (`POST /v1/jobs` with `input`): one batch workflow of its own, whose id is the job id,
+   * carrying the cached vectors along so that the job's result holds every text's. With an Idempotency-Key, a
+   * resubmission finds the job the first one started.
+   */
+  async submit(
+    tenantId: string,
+    request: EmbeddingsRequest,
+    options: { jobId: string; metadata?: Record<string, string> } & AdmissionTicket,
+  ): Promise<{ jobId: string; existing: boolean }> {
+    const { plan, cached } = await this.prepare(tenantId, request, options);
+    const input: EmbeddingBatchInput = {
+      batchId: options.jobId,
+      target: plan.target,
+      ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+      items: plan.items.map((item, i) => {
+        const hit = cached[i];
+        return {
+          id: String(i),
+          tenantId,
+          ...item,
+          caps: plan.caps,
+          ...(hit ? { cached: hit.vector } : {}),
+        };
+      }),
+      acceptedAt: new Date().toISOString(),
+    };
+    try {
+      await this.start(input, [tenantId], { metadata: options.metadata ?? {} }, options.signal);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { jobId: options.jobId, existing: true };
+      throw err;
+    }
+    return { jobId: options.jobId, existing: false };
+  }
+
+  /**
+   * Plans the request, reads the cache, and refuses it (400, 402, 422) before it costs anything: what is cached,
+   * and which texts are still to embed. Counts the tenant's rate limit last, for a request that goes on.
+   */
+  private async prepare(tenantId: string, request: EmbeddingsRequest, ticket: AdmissionTicket) {
+    const plan = planEmbeddings(this.config, tenantId, request);
+    const cached = await this.lookUp(plan);
+    const missing = plan.items.flatMap((_item, index) => (cached[index] ? [] : [index]));
+    if (missing.length > 0 && plan.cacheUse?.only) {
+      throw new HttpError(422, 'cache_miss', `The cache has no vector for input ${missing[0]} (cache mode "only").`, {
+        param: 'input',
+      });
+    }
+    const missingUsd = missing.reduce((sum, index) => sum + (plan.items[index]?.estimateUsd ?? 0), 0);
+    if (missing.length > 0) await this.checkCaps(tenantId, plan.caps, missingUsd);
+    await ticket.beforeStart?.();
+    return { plan, cached, missing };
   }
 
   /** Texts waiting in the accumulator now. */
@@ -188,22 +232,37 @@ export class EmbeddingService {
       })),
       acceptedAt: new Date().toISOString(),
     };
-    const tenants = [...new Set(items.map((item) => item.tenantId))];
-    const release = await this.admission.enter(this.admission.starts, this.admission.deadline());
-    let handle;
+    const handle = await this.start(input, [...new Set(items.map((item) => item.tenantId))]);
+    const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
+    const result = await this.client.connection.withDeadline(deadline, () => handle.result());
+    return result.items;
+  }
+
+  /** Starts a batch workflow under a start slot; a 503 when Temporal does not answer in time. */
+  private async start(
+    input: EmbeddingBatchInput,
+    tenants: string[],
+    memo?: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<WorkflowHandle<EmbeddingBatchWorkflow>> {
+    const release = await this.admission.enter(this.admission.starts, this.admission.deadline(), signal);
     try {
-      handle = await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, () =>
+      return await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, () =>
         this.client.workflow.start<EmbeddingBatchWorkflow>(EMBEDDING_BATCH_WORKFLOW, {
-          workflowId: batchId,
+          workflowId: input.batchId,
           taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
           args: [input],
+          // A job's id is bound to it for good, like a chat job's.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          ...(memo ? { memo } : {}),
           typedSearchAttributes: [
-            // A batch of one tenant is listed under it; a shared one under none.
+            // A batch of one tenant is listed under it (and readable as its job); a shared one under none.
             ...(tenants.length === 1 && tenants[0] ? [{ key: attributes.TENANT, value: tenants[0] }] : []),
-            { key: attributes.PROVIDER, value: first.target.providerId },
-            { key: attributes.MODEL, value: first.target.model },
+            { key: attributes.PROVIDER, value: input.target.providerId },
+            { key: attributes.MODEL, value: input.target.model },
+            { key: attributes.STATUS, value: 'running' },
           ],
-          staticSummary: `embeddings ${first.target.model} · ${items.length} texts`,
+          staticSummary: `embeddings ${input.target.model} · ${input.items.length} texts`,
         }),
       );
     } catch (err) {
@@ -212,9 +271,6 @@ export class EmbeddingService {
     } finally {
       release();
     }
-    const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
-    const result = await this.client.connection.withDeadline(deadline, () => handle.result());
-    return result.items;
   }
 }
 

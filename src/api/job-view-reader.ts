@@ -4,6 +4,12 @@ import { temporal } from '@temporalio/proto';
 import * as attributes from '../contract/search-attributes';
 import { STATUS_QUERY, type AiJobWorkflow, type JobStatus } from '../contract/job';
 import { failureHttpOf } from './failure-status';
+import {
+  EMBEDDING_BATCH_WORKFLOW,
+  type EmbeddingBatchResult,
+  type EmbeddingBatchStatus,
+} from '../contract/embedding-batch';
+import { embeddingsJobResult } from './embedding-job-view';
 import { CLOSED_JOB_ERRORS, isStringRecord, jobStateOf, type JobView } from './job-view';
 import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
 
@@ -40,6 +46,7 @@ export async function readJobView({
     metadata: isStringRecord(memoMetadata) ? memoMetadata : {},
     ...(replayOf ? { replay_of: replayOf } : {}),
   };
+  const embeddings = description.type === EMBEDDING_BATCH_WORKFLOW;
   switch (view.status) {
     case 'running':
       // A workflow task held open by a local provider call answers a query only once it ends: the phase is left
@@ -47,15 +54,17 @@ export async function readJobView({
       if (!progress || workflowTaskRunning(description)) break;
       try {
         const status = await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
-          handle.query<JobStatus>(STATUS_QUERY),
+          handle.query<JobStatus | EmbeddingBatchStatus>(STATUS_QUERY),
         );
-        view.progress = tenantProgress(status);
+        view.progress = embeddings ? status : tenantProgress(status as JobStatus);
       } catch {
         // No worker answered in time: the job is queued behind others or its workers are restarting.
       }
       break;
     case 'completed':
-      view.result = tenantResult(await handle.result());
+      view.result = embeddings
+        ? embeddingsJobResult((await handle.result()) as unknown as EmbeddingBatchResult)
+        : tenantResult(await handle.result());
       break;
     case 'failed':
       try {

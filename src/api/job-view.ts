@@ -1,4 +1,6 @@
+import type { EmbeddingBatchStatus } from '../contract/embedding-batch';
 import type { AiJobResult, JobStatus } from '../contract/job';
+import type { EmbeddingsJobResult } from './embedding-job-view';
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
@@ -13,9 +15,10 @@ export interface JobView {
   metadata: Record<string, string>;
   /** The job this one replays (`POST /v1/jobs/:id/replay`), from its `SwitchyardReplayOf` search attribute. */
   replay_of?: string;
-  /** Live progress while the job runs. */
-  progress?: JobStatus;
-  result?: AiJobResult;
+  /** Live progress while the job runs: a chat job's phase and attempts, an embeddings job's counts of texts. */
+  progress?: JobStatus | EmbeddingBatchStatus;
+  /** A chat job's answer, or an embeddings job's vectors. */
+  result?: AiJobResult | EmbeddingsJobResult;
   error?: { code: string; type: string; message: string; attempts?: unknown };
 }
 

@@ -102,10 +102,16 @@ export function paths(): Record<string, Record<string, Operation>> {
     '/v1/jobs': {
       post: {
         operationId: 'submitJob',
-        summary: 'Submit a job (an OpenAI chat request plus metadata); answers at once.',
+        summary: 'Submit a job (an OpenAI chat or embeddings request plus metadata); answers at once.',
         tags: ['jobs'],
         parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
-        requestBody: body('JobRequest', 'The chat request; unknown fields are rejected.'),
+        requestBody: {
+          required: true,
+          description: 'A chat request (`messages`) or an embeddings request (`input`); unknown fields are rejected.',
+          content: {
+            'application/json': { schema: { oneOf: [schemaRef('JobRequest'), schemaRef('EmbeddingsJobRequest')] } },
+          },
+        },
         responses: {
           '202': json('JobAccepted', 'Accepted, or the job an Idempotency-Key already started.', {
             Location: headerRef('Location'),
@@ -170,6 +176,23 @@ export function paths(): Record<string, Record<string, Operation>> {
             'x-switchyard-cost-usd': headerRef('SwitchyardCostUsd'),
             'x-switchyard-cache': headerRef('SwitchyardCache'),
             'x-switchyard-degraded': headerRef('SwitchyardDegraded'),
+          }),
+          ...openAIErrors(),
+        },
+      },
+    },
+    '/v1/embeddings': {
+      post: {
+        operationId: 'createEmbeddings',
+        summary: 'OpenAI-compatible embeddings; uncached texts are micro-batched with other requests’ texts.',
+        tags: ['openai'],
+        requestBody: body('EmbeddingsRequest', 'An OpenAI embeddings request; unknown fields are rejected.'),
+        responses: {
+          '200': json('Embeddings', 'One vector per input text, in order.', {
+            'x-switchyard-cost-usd': headerRef('SwitchyardCostUsd'),
+            'x-switchyard-cache': headerRef('SwitchyardCache'),
+            'x-switchyard-batch-wait-ms': headerRef('SwitchyardBatchWaitMs'),
+            'x-switchyard-batch-size': headerRef('SwitchyardBatchSize'),
           }),
           ...openAIErrors(),
         },

@@ -238,6 +238,34 @@ const circuits: JsonSchema = listOf({
   },
 });
 
+const embeddings: JsonSchema = {
+  type: 'object',
+  required: ['object', 'data', 'model', 'usage'],
+  properties: {
+    object: { const: 'list' },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['object', 'index', 'embedding'],
+        properties: {
+          object: { const: 'embedding' },
+          index: { type: 'integer' },
+          embedding: {
+            description: 'Floats, or little-endian float32s in base64 with `encoding_format: "base64"`.',
+            oneOf: [{ type: 'array', items: { type: 'number' } }, { type: 'string' }],
+          },
+        },
+      },
+    },
+    model: { type: 'string' },
+    usage: {
+      type: 'object',
+      properties: { prompt_tokens: { type: 'integer' }, total_tokens: { type: 'integer' } },
+    },
+  },
+};
+
 const health: JsonSchema = {
   type: 'object',
   required: ['status'],
@@ -254,6 +282,7 @@ export const responseSchemas: Record<string, JsonSchema> = {
   JobResult: jobResult,
   Attempt: attempt,
   ChatCompletion: chatCompletion,
+  Embeddings: embeddings,
   Spend: spend,
   SpendPeriod: spendPeriod,
   ProviderKeys: providerKeys,

@@ -5,6 +5,7 @@ import { requestSchemaOf } from './openapi-zod';
 import { IDEMPOTENCY_KEY } from './routes/jobs';
 import { payloadsJsonSchema } from '../codec/payload-json';
 import { chatCompletionBodySchema, jobBodySchema, jobIdSchema } from './schemas';
+import { embeddingsBodySchema, embeddingsJobBodySchema } from './embedding-schemas';
 
 export { requestSchemaOf } from './openapi-zod';
 export type { Operation } from './openapi-paths';
@@ -31,6 +32,8 @@ function components(): OpenApiDocument['components'] {
     schemas: {
       JobRequest: requestSchemaOf(jobBodySchema),
       ChatCompletionRequest: requestSchemaOf(chatCompletionBodySchema),
+      EmbeddingsRequest: requestSchemaOf(embeddingsBodySchema),
+      EmbeddingsJobRequest: requestSchemaOf(embeddingsJobBodySchema),
       JobId: requestSchemaOf(jobIdSchema),
       Payloads: requestSchemaOf(payloadsJsonSchema),
       ...responseSchemas,
@@ -55,8 +58,16 @@ function components(): OpenApiDocument['components'] {
       SwitchyardProvider: { description: '`provider:model` that answered.', schema: { type: 'string' } },
       SwitchyardCostUsd: { description: 'Cost in US dollars; absent when unpriced.', schema: { type: 'string' } },
       SwitchyardCache: {
-        description: 'How the cache served the request.',
-        schema: { enum: ['hit', 'miss', 'coalesced'] },
+        description: 'How the cache served the request (`partial`: some of an embeddings request’s texts).',
+        schema: { enum: ['hit', 'miss', 'coalesced', 'partial'] },
+      },
+      SwitchyardBatchWaitMs: {
+        description: 'How long the request’s texts waited for their batch at most, in ms.',
+        schema: { type: 'string' },
+      },
+      SwitchyardBatchSize: {
+        description: 'Texts in the largest batch the request’s texts went with.',
+        schema: { type: 'string' },
       },
       SwitchyardDegraded: {
         description: 'Present when a fallback answered: which one.',

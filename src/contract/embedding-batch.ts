@@ -31,6 +31,8 @@ export interface EmbeddingItem {
   caps: { dailyUsd?: number; monthlyUsd?: number };
   /** Null when the tenant does not cache this request. */
   cache: EmbeddingCachePlan | null;
+  /** The vector the cache already holds (base64 float32): the item is answered with it, free and uncalled. */
+  cached?: string;
 }
 
 export interface EmbeddingBatchInput {

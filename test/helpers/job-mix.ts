@@ -355,13 +355,15 @@ export async function runMix(
   const jobs = await Promise.all(
     driver.started.map(async (job): Promise<MixJob> => {
       const view = await driver.waitFor(job.tenant, job.id);
+      // The mix submits chat jobs only.
+      const result = view.result && 'jobId' in view.result ? view.result : undefined;
       return {
         ...job,
         status: view.status,
-        costUsd: view.result?.costUsd ?? null,
-        coalesced: view.result?.coalesced ?? false,
-        cacheHit: view.result?.cacheHit ?? false,
-        degraded: view.result?.degraded ?? false,
+        costUsd: result?.costUsd ?? null,
+        coalesced: result?.coalesced ?? false,
+        cacheHit: result?.cacheHit ?? false,
+        degraded: result?.degraded ?? false,
         errorCode: view.error?.code,
         errorMessage: view.error?.message,
       };

@@ -221,3 +221,61 @@ describe('bad input gets a 400 naming the field', () => {
     expect(answer.body.error).toMatchObject({ code: 'wrong_model_kind', param: 'model' });
   });
 });
+
+describe('embeddings jobs over /v1/jobs', () => {
+  const key = tenantKey('default');
+
+  test('a job with input runs to a result holding every vector in order, cached ones included', async () => {
+    const stamp = Date.now();
+    const cachedText = `job cached ${stamp}`;
+    await post({ model: 'text-embedding-3-small', input: cachedText });
+    const texts = [cachedText, `job fresh a ${stamp}`, `job fresh b ${stamp}`];
+    const submitted = await api(url, 'POST', '/v1/jobs', {
+      body: { model: 'text-embedding-3-small', input: texts, metadata: { run: 'one' } },
+      key,
+    });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id as string;
+    const view = await api(url, 'GET', `/v1/jobs/${id}?wait=30`, { key });
+    expect(view.body.status).toBe('completed');
+    expect(view.body.metadata).toEqual({ run: 'one' });
+    const result = view.body.result as {
+      data: Array<{ index: number; embedding: number[] }>;
+      usage: { prompt_tokens: number };
+    };
+    expect(result.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    result.data.forEach((d, i) => expect(d.embedding).toEqual(expected(texts[i] ?? '')));
+    expect(result.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  test('a text the provider refuses is an error at its index; the other texts of the job are embedded', async () => {
+    const stamp = Date.now();
+    const texts = [`ok one ${stamp}`, `refused [[mock:status=400]] ${stamp}`, `ok two ${stamp}`, `ok three ${stamp}`];
+    const submitted = await api(url, 'POST', '/v1/jobs', {
+      body: { model: 'text-embedding-3-small', input: texts },
+      key,
+    });
+    const view = await api(url, 'GET', `/v1/jobs/${submitted.body.id as string}?wait=30`, { key });
+    expect(view.body.status).toBe('completed');
+    const data = (view.body.result as { data: Array<Record<string, unknown>> }).data;
+    expect(data[1]).toMatchObject({ object: 'error', index: 1, error: { code: 'provider_invalid_request' } });
+    for (const i of [0, 2, 3])
+      expect(data[i]).toMatchObject({ object: 'embedding', embedding: expected(texts[i] ?? '') });
+  });
+
+  test('an Idempotency-Key gives a resubmission the same job', async () => {
+    const body = { model: 'text-embedding-3-small', input: [`idempotent ${Date.now()}`] };
+    const headers = { 'idempotency-key': `embed-${Date.now()}` };
+    const first = await api(url, 'POST', '/v1/jobs', { body, key, headers });
+    const again = await api(url, 'POST', '/v1/jobs', { body, key, headers });
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('bad input in an embeddings job is a 400 naming the field', async () => {
+    const answer = await api(url, 'POST', '/v1/jobs', { body: { model: 'text-embedding-3-small', input: [7] }, key });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].field).toBe('input');
+  });
+});

@@ -4,6 +4,7 @@ import { payloadsJsonSchema } from '../../src/codec/payload-json';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/api/openapi';
 import { IDEMPOTENCY_KEY } from '../../src/api/routes/jobs';
 import { chatCompletionBodySchema, jobBodySchema, jobIdSchema, waitQuerySchema } from '../../src/api/schemas';
+import { embeddingsBodySchema, embeddingsJobBodySchema } from '../../src/api/embedding-schemas';
 import { arbitraryOf, resolveRef, truncateUtf16, validateJson, type SchemaNode } from '../helpers/json-schema';
 
 const document: OpenApiDocument = buildOpenApiDocument();
@@ -59,6 +60,7 @@ test('every route the API serves is documented', () => {
       'POST /v1/jobs/{id}/cancel',
       'POST /v1/jobs/{id}/replay',
       'POST /v1/chat/completions',
+      'POST /v1/embeddings',
       'GET /v1/spend',
       'GET /v1/admin/tenants/{tenant}/spend',
       'GET /v1/admin/providers/{provider}/keys',
@@ -116,12 +118,12 @@ test('path templates and path parameters match one to one', () => {
   }
 });
 
-test('error responses have the documented shapes: problem+json, or the OpenAI error object on chat completions', () => {
+test('error responses have the documented shapes: problem+json, or the OpenAI error object on the OpenAI routes', () => {
   for (const { path, operation } of operations()) {
     for (const [status, response] of Object.entries(operation.responses as Record<string, unknown>)) {
       if (Number(status) < 400) continue;
       const content = parameter(response).content as Record<string, { schema: { $ref: string } }>;
-      if (path === '/v1/chat/completions') {
+      if (path === '/v1/chat/completions' || path === '/v1/embeddings') {
         expect(content['application/json']?.schema.$ref).toBe('#/components/schemas/OpenAIError');
       } else {
         expect(content['application/problem+json']?.schema.$ref).toBe('#/components/schemas/Problem');
@@ -134,14 +136,18 @@ test('the request bodies and parameters are the schemas the routes validate with
   const { schemas } = document.components;
   expect(schemas.JobRequest).toEqual(zodJsonSchema(jobBodySchema));
   expect(schemas.ChatCompletionRequest).toEqual(zodJsonSchema(chatCompletionBodySchema));
+  expect(schemas.EmbeddingsRequest).toEqual(zodJsonSchema(embeddingsBodySchema));
+  expect(schemas.EmbeddingsJobRequest).toEqual(zodJsonSchema(embeddingsJobBodySchema));
   expect(schemas.JobId).toEqual(zodJsonSchema(jobIdSchema));
   expect(schemas.Payloads).toEqual(zodJsonSchema(payloadsJsonSchema));
-  const bodyRef = (path: string) =>
-    (document.paths[path]?.post?.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content[
-      'application/json'
-    ]?.schema.$ref;
-  expect(bodyRef('/v1/jobs')).toBe('#/components/schemas/JobRequest');
-  expect(bodyRef('/v1/chat/completions')).toBe('#/components/schemas/ChatCompletionRequest');
+  const bodySchema = (path: string) =>
+    (document.paths[path]?.post?.requestBody as { content: Record<string, { schema: Record<string, unknown> }> })
+      .content['application/json']?.schema;
+  expect(bodySchema('/v1/jobs')).toEqual({
+    oneOf: [{ $ref: '#/components/schemas/JobRequest' }, { $ref: '#/components/schemas/EmbeddingsJobRequest' }],
+  });
+  expect(bodySchema('/v1/chat/completions')?.$ref).toBe('#/components/schemas/ChatCompletionRequest');
+  expect(bodySchema('/v1/embeddings')?.$ref).toBe('#/components/schemas/EmbeddingsRequest');
 
   const wait = (document.paths['/v1/jobs/{id}']?.get?.parameters ?? []).map(parameter).find((p) => p.name === 'wait');
   expect(wait).toEqual(

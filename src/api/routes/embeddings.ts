@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { float32FromBase64 } from '../../codec/vector-encoding';
 import { clientGoneSignal } from '../admission-signal';
 import { tenantOf } from '../auth';
-import { embeddingsBodySchema, toEmbeddingsRequest } from '../embedding-schemas';
+import { embeddingsBodySchema, embeddingTokens, toEmbeddingsRequest } from '../embedding-schemas';
 import type { EmbeddingService } from '../embedding-service';
 import type { TenantRateLimiter } from '../rate-limits';
 import { validate } from '../validate';
@@ -17,8 +17,7 @@ export function embeddingsRouter(embeddings: EmbeddingService, limiter: TenantRa
     const tenantId = tenantOf(res);
     const body = validate(embeddingsBodySchema, req.body);
     const request = toEmbeddingsRequest(body);
-    let tokens = 0;
-    for (const text of request.input) tokens += Buffer.byteLength(text, 'utf8');
+    const tokens = embeddingTokens(request.input);
     const answer = await embeddings.embed(tenantId, request, {
       signal: clientGoneSignal(res),
       beforeStart: () => limiter.consume(tenantId, tokens),

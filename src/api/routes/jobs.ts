@@ -6,6 +6,9 @@ import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
 import { jobBodySchema, jobIdSchema, toChatRequest, waitQuerySchema } from '../schemas';
 import { validate } from '../validate';
+import { embeddingsJobBodySchema, embeddingTokens, toEmbeddingsRequest } from '../embedding-schemas';
+import type { EmbeddingService } from '../embedding-service';
+import { idempotentJobId, newJobId } from '../job-ids';
 
 /** What an Idempotency-Key may be: 1–255 visible ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -24,17 +27,54 @@ function jobIdParam(req: Request): string {
   });
 }
 
-/** `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. */
-export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter): Router {
+/** A job body with `input` and no `messages` asks for embeddings, as `POST /v1/embeddings` does. */
+function isEmbeddingsBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'input' in body && !('messages' in body);
+}
+
+/** The Idempotency-Key header, checked; undefined when absent. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
+  }
+  return key;
+}
+
+/**
+ * `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. A body with `input` instead of
+ * `messages` is an embeddings job.
+ */
+export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter, embeddings: EmbeddingService): Router {
   const router = Router();
 
+  const submitEmbeddings = async (req: Request, res: Response) => {
+    const body = validate(embeddingsJobBodySchema, req.body);
+    const idempotencyKey = idempotencyKeyOf(req);
+    const tenantId = tenantOf(res);
+    const request = toEmbeddingsRequest(body);
+    const jobId = idempotencyKey ? idempotentJobId(tenantId, idempotencyKey) : newJobId();
+    const submitted = await embeddings.submit(tenantId, request, {
+      jobId,
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      beforeStart: () => limiter.consume(tenantId, embeddingTokens(request.input)),
+      signal: clientGoneSignal(res),
+    });
+    if (submitted.existing) res.setHeader('idempotent-replayed', 'true');
+    res
+      .status(202)
+      .location(`/v1/jobs/${jobId}`)
+      .json({ id: jobId, object: 'job', status: 'running', model: body.model, links: { self: `/v1/jobs/${jobId}` } });
+  };
+
   router.post('/', async (req, res) => {
+    if (isEmbeddingsBody(req.body)) {
+      await submitEmbeddings(req, res);
+      return;
+    }
     const body = validate(jobBodySchema, req.body);
     if (body.stream) throw new HttpError(400, 'streaming_unsupported', 'Jobs do not stream; leave out "stream".');
-    const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
-    }
+    const idempotencyKey = idempotencyKeyOf(req);
     const tenantId = tenantOf(res);
     const request = toChatRequest(body);
     const { metadata } = body;
