@@ -1,5 +1,12 @@
 import type { ChatCompletion, ChatRequest, ProviderType } from '../../src/contract/chat';
 import type { EmbeddingCall, Embeddings } from '../../src/contract/embeddings';
+import type {
+  ProviderBatchItem,
+  ProviderBatchRef,
+  ProviderBatchResult,
+  ProviderBatchStatus,
+  ProviderBatchSubmission,
+} from '../../src/contract/provider-batch';
 
 /** How an adapter reaches one provider account. The key is resolved from its alias before this is built. */
 export interface ProviderConnection {
@@ -47,6 +54,58 @@ export interface ProviderAdapter {
    * `ProviderError` like {@link ProviderAdapter.chat}.
    */
   embed?(input: EmbedCallInput): Promise<Embeddings>;
+  /** The provider's Batch API, for providers that have one (OpenAI, Anthropic). */
+  readonly batches?: ProviderBatches;
+}
+
+/** A batch to submit. */
+export interface BatchSubmitInput {
+  /** The provider's own model name, for every item (each item's `request.model` is Switchyard's alias). */
+  model: string;
+  /** At least one; customIds unique. */
+  items: ProviderBatchItem[];
+  /** Labels kept with the batch where the provider keeps them (OpenAI's batch metadata); ignored elsewhere. */
+  metadata?: Record<string, string>;
+  /** Aborts the HTTP requests when the job is cancelled. */
+  signal?: AbortSignal;
+  /** A tighter per-request timeout than the connection's. */
+  timeoutMs?: number;
+}
+
+/** A call about a batch already submitted. */
+export interface BatchCallInput {
+  /** As `submit` returned it. */
+  batch: ProviderBatchRef;
+  /** Aborts the HTTP requests when the job is cancelled. */
+  signal?: AbortSignal;
+  /** A tighter per-request timeout than the connection's. */
+  timeoutMs?: number;
+}
+
+/**
+ * A provider's Batch API: many chat requests answered offline, within hours, at about half price. Every method
+ * rejects with a `ProviderError` like {@link ProviderAdapter.chat}; one item's failure is in its result, not
+ * a rejection.
+ */
+export interface ProviderBatches {
+  /**
+   * Sends the items as one batch. Items the provider cannot take are returned as `rejected` and left out; when
+   * none can be sent (or there are none), it rejects with INVALID_REQUEST and nothing is created.
+   */
+  submit(input: BatchSubmitInput): Promise<ProviderBatchSubmission>;
+  status(input: BatchCallInput): Promise<ProviderBatchStatus>;
+  /**
+   * The results of a batch in a final state other than `failed`, in the order the provider gives them (which is
+   * not the items' order: match them by customId). Items the batch stopped before running come back as
+   * BATCH_CANCELLED or BATCH_EXPIRED; an item sent that has no result at all was not run either.
+   * Rejects with INVALID_REQUEST while the batch is still running.
+   */
+  results(input: BatchCallInput): Promise<ProviderBatchResult[]>;
+  /**
+   * Asks the provider to stop the batch and resolves with its status then; items already answered keep their
+   * answers (and their cost). Cancelling a batch that has already reached a final state changes nothing.
+   */
+  cancel(input: BatchCallInput): Promise<ProviderBatchStatus>;
 }
 
 /** Builds an adapter for one connection; one factory per provider type. */

@@ -31,6 +31,19 @@ export interface MockBehavior {
   keyRateLimitPerMinute?: number;
   /** Seeds the random fault draws so runs are reproducible; unseeded runs draw from a random seed. */
   seed?: number;
+  /**
+   * How long a batch (OpenAI Batch API, Anthropic Message Batches) takes from submission to its end, in
+   * milliseconds; its items are answered one after another over that time, so a poller sees progress. A batch
+   * keeps the value it was submitted under.
+   * @default 2000
+   */
+  batchCompletionMs: number;
+  /**
+   * How long a batch may run before it expires, in milliseconds: items not answered by then are never
+   * answered. The real providers allow 24 hours; set it below `batchCompletionMs` to see a batch expire.
+   * @default 86400000
+   */
+  batchExpiryMs: number;
 }
 
 /** The behavior of a freshly started mock. */
@@ -38,6 +51,8 @@ export const DEFAULT_BEHAVIOR: Readonly<MockBehavior> = Object.freeze({
   latencyMs: 0,
   errorRates: {},
   retryAfterSeconds: 1,
+  batchCompletionMs: 2000,
+  batchExpiryMs: 24 * 60 * 60 * 1000,
 });
 
 /** A behavior setting that cannot be used; the message names the field. */
@@ -124,6 +139,12 @@ export function validateBehaviorPatch(input: unknown): Partial<MockBehavior> {
         break;
       case 'errorRates':
         if (value !== undefined) patch.errorRates = validateErrorRates(value);
+        break;
+      case 'batchCompletionMs':
+        if (value !== undefined) patch.batchCompletionMs = nonNegativeNumber(field, value);
+        break;
+      case 'batchExpiryMs':
+        if (value !== undefined) patch.batchExpiryMs = nonNegativeNumber(field, value);
         break;
       default:
         throw new MockBehaviorError(field, 'unknown behavior field');

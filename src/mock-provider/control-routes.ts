@@ -25,10 +25,10 @@ export async function serveControl(
       sendJson(res, 200, state.stats.snapshot());
       return;
     case 'calls':
-      sendJson(res, 200, state.stats.calls());
+      sendJson(res, 200, state.calls());
       return;
     case 'reset':
-      state.stats.reset();
+      state.reset();
       sendJson(res, 200, { reset: true });
       return;
     case 'behavior': {

@@ -81,5 +81,19 @@ export function readMockProviderEnv(env: Env): MockProviderOptions {
   if (keyRpm !== undefined) options.keyRateLimitPerMinute = keyRpm;
   const seed = numberVar(env, 'MOCK_PROVIDER_SEED', Number.isInteger, 'an integer');
   if (seed !== undefined) options.seed = seed;
+  const batchMs = numberVar(
+    env,
+    'MOCK_PROVIDER_BATCH_COMPLETION_MS',
+    isNonNegative,
+    'a non-negative number of milliseconds',
+  );
+  if (batchMs !== undefined) options.batchCompletionMs = batchMs;
+  const expiryMs = numberVar(
+    env,
+    'MOCK_PROVIDER_BATCH_EXPIRY_MS',
+    isNonNegative,
+    'a non-negative number of milliseconds',
+  );
+  if (expiryMs !== undefined) options.batchExpiryMs = expiryMs;
   return options;
 }

@@ -1,17 +1,25 @@
+import { anthropicBatchRoutes } from './anthropic/batch-routes';
 import { anthropicRoutes } from './anthropic/routes';
 import { geminiRoutes } from './gemini/routes';
+import { openaiBatchRoutes } from './openai/batch-routes';
 import { openaiRoutes } from './openai/routes';
 import { type MockEndpoint, type MockProviderRoutes, type PathParams } from './provider';
+import { type MockResource, type MockResourceRoutes } from './resource';
 
 /** Routes that inspect or steer the mock itself rather than imitate a provider. */
 export type ControlRoute = 'stats' | 'calls' | 'reset' | 'behavior' | 'healthz';
 
 /** Where a request goes. */
 export type Route =
-  { kind: 'provider'; endpoint: MockEndpoint; params: PathParams } | { kind: 'control'; name: ControlRoute };
+  | { kind: 'provider'; endpoint: MockEndpoint; params: PathParams }
+  | { kind: 'resource'; resource: MockResource; id: string | undefined }
+  | { kind: 'control'; name: ControlRoute };
 
 /** The providers the mock imitates: the one place a provider folder is registered. */
 const PROVIDERS: readonly MockProviderRoutes[] = [openaiRoutes, anthropicRoutes, geminiRoutes];
+
+/** The providers' files and batch APIs, registered here likewise. */
+const RESOURCES: readonly MockResourceRoutes[] = [openaiBatchRoutes, anthropicBatchRoutes];
 
 const CONTROL_ROUTES: ReadonlyMap<string, ControlRoute> = new Map<string, ControlRoute>([
   ['GET /_mock/stats', 'stats'],
@@ -28,6 +36,10 @@ export function matchRoute(method: string, pathname: string): Route | undefined 
   for (const provider of PROVIDERS) {
     const match = provider.match(method, pathname);
     if (match !== undefined) return { kind: 'provider', ...match };
+  }
+  for (const resources of RESOURCES) {
+    const match = resources.match(method, pathname);
+    if (match !== undefined) return { kind: 'resource', ...match };
   }
   return undefined;
 }

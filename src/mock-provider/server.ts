@@ -4,6 +4,7 @@ import { type MockCallLog } from './call-log';
 import { sendMockError, serveControl } from './control-routes';
 import { readBody } from './http-io';
 import { serveProviderCall } from './pipeline';
+import { serveResourceCall } from './resource-pipeline';
 import { matchRoute } from './router';
 import { MockState } from './state';
 import { type MockStats } from './stats';
@@ -14,9 +15,12 @@ export interface MockProviderHandle {
   url: string;
   port: number;
   stats(): MockStats;
-  /** Every request answered with a successful completion since start or the last reset, oldest first. */
+  /**
+   * Every request answered with a successful completion since start or the last reset, oldest first, with
+   * every batch item answered by now among them.
+   */
   calls(): MockCallLog;
-  /** Clears the stats and the call log. */
+  /** Clears the stats, the call log, and the files and batches of the batch APIs. */
   resetStats(): void;
   /**
    * Changes the behavior for the following requests.
@@ -58,6 +62,8 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const { port = 0, host = '127.0.0.1', ...behavior } = options;
   const state = new MockState(behavior);
   let closing = false;
+  // Known once listening; only answers to requests without a Host header (which HTTP/1.1 requires) use it.
+  let origin = '';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.once('close', () => {
@@ -77,6 +83,10 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       return;
     }
     const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
+    if (route.kind === 'resource') {
+      await serveResourceCall(state, { ...route, req, query, fallbackOrigin: origin }, res);
+      return;
+    }
     const body = await readBody(req);
     await serveProviderCall(state, { ...route, headers: req.headers, query, body }, res);
   }
@@ -102,14 +112,15 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('mock provider is not listening on a TCP port');
+  origin = `http://${urlHost(host)}:${address.port}`;
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(host)}:${address.port}`,
+    url: origin,
     port: address.port,
     stats: () => state.stats.snapshot(),
-    calls: () => state.stats.calls(),
-    resetStats: () => state.stats.reset(),
+    calls: () => state.calls(),
+    resetStats: () => state.reset(),
     setBehavior: (patch) => {
       state.update(patch);
     },

@@ -1,4 +1,6 @@
+import { MockBatches } from './batch-state';
 import { DEFAULT_BEHAVIOR, type MockBehavior, validateBehaviorPatch } from './behavior';
+import { type MockCallLog } from './call-log';
 import { FaultPlanner } from './faults';
 import { KeyRateLimiter } from './rate-limiter';
 import { StatsRecorder } from './stats';
@@ -7,6 +9,7 @@ import { StatsRecorder } from './stats';
 export class MockState {
   readonly stats = new StatsRecorder();
   readonly limiter = new KeyRateLimiter();
+  readonly batches = new MockBatches();
   readonly faults: FaultPlanner;
   private current: MockBehavior;
   private sequence = 0;
@@ -37,5 +40,17 @@ export class MockState {
 
   nextSequence(): number {
     return ++this.sequence;
+  }
+
+  /** The call log, with every batch item that has come due by now answered first. */
+  calls(): MockCallLog {
+    this.batches.settleAll(this, Date.now());
+    return this.stats.calls();
+  }
+
+  /** Clears the stats, the call log and the batch APIs' files and batches. */
+  reset(): void {
+    this.stats.reset();
+    this.batches.clear();
   }
 }

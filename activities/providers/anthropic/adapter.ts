@@ -3,6 +3,7 @@ import type { ChatCompletion } from '../../../src/contract/chat';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { guardedCall } from '../guarded-call';
 import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import { createAnthropicBatches } from './batch-adapter';
 import { classifyAnthropicError } from './errors';
 import { structuredOutputTool } from './tools';
 import { fromAnthropicMessage, toAnthropicRequest } from './wire';
@@ -40,5 +41,6 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
       );
       return fromAnthropicMessage(raw, model, structuredOutputTool(request));
     },
+    batches: createAnthropicBatches(client, connection),
   };
 }

@@ -4,6 +4,7 @@ import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { guardedCall } from '../guarded-call';
 import type { Embeddings } from '../../../src/contract/embeddings';
 import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import { createOpenAIBatches } from './batch-adapter';
 import { fromOpenAIEmbeddings, toOpenAIEmbeddingRequest } from './embeddings-wire';
 import { classifyOpenAIError } from './errors';
 import { type OpenAIWireType, toChatCompletion, toOpenAIRequest } from './wire';
@@ -55,5 +56,8 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
       );
       return fromOpenAIEmbeddings(raw, call);
     },
+    // Only OpenAI's own API: most compatible servers have no Batch API, and a capability that answers 404 is
+    // worse than none.
+    ...(type === 'openai' && { batches: createOpenAIBatches(client, type, connection) }),
   };
 }
