@@ -4,6 +4,7 @@ import { callProvider, type CallProviderDeps } from './call-provider';
 import { createCircuitSteps, guardedCall, type CircuitDeps } from './circuit-guard';
 import { createStoreSteps, type StoreStepDeps } from './store-steps';
 import { embedTexts, type EmbedTextsDeps } from './embed-texts';
+import { createBatchCalls, type ProviderBatchDeps } from './provider-batch-calls';
 import type { LocalCallPolicy } from './local-call-policy';
 
 /** What the jobs queue's activities need: the stores, and the client that starts flights. */
@@ -19,6 +20,7 @@ export type ProviderActivityDeps = CallProviderDeps &
   CircuitDeps & {
     embeddingJournal: EmbedTextsDeps['journal'];
     embeddings: EmbedTextsDeps['embeddings'];
+    batches: Omit<ProviderBatchDeps, 'clients' | 'keyPools' | 'logger'>;
   };
 
 /**
@@ -56,6 +58,7 @@ export function createProviderActivities(deps: ProviderActivityDeps): ProviderAc
       guardedCall(deps, input, (call) =>
         embedTexts({ ...deps, journal: deps.embeddingJournal, embeddings: deps.embeddings }, call),
       ),
+    ...createBatchCalls({ ...deps.batches, clients: deps.clients, keyPools: deps.keyPools, logger: deps.logger }),
   };
 }
 

@@ -4,12 +4,15 @@ import type { AI_JOB_WORKFLOW, AiJobWorkflow } from '../src/contract/job';
 import type { EMBEDDING_BATCH_WORKFLOW, EmbeddingBatchWorkflow } from '../src/contract/embedding-batch';
 import { aiJob } from './ai-job';
 import { embeddingBatch } from './embedding-batch';
+import { providerBatchJob } from './provider-batch-job';
+import type { PROVIDER_BATCH_WORKFLOW, ProviderBatchWorkflow } from '../src/contract/batch-job';
 import { providerFlight } from './provider-flight';
 
-export { aiJob, embeddingBatch, providerFlight };
+export { aiJob, embeddingBatch, providerBatchJob, providerFlight };
 
 // The API and the activities start these by the names in the contract; this fails to compile when they drift.
 export type WorkflowsByName = Record<typeof AI_JOB_WORKFLOW, AiJobWorkflow> &
   Record<typeof PROVIDER_FLIGHT_WORKFLOW, ProviderFlightWorkflow> &
-  Record<typeof EMBEDDING_BATCH_WORKFLOW, EmbeddingBatchWorkflow>;
-({ aiJob, providerFlight, embeddingBatch }) satisfies WorkflowsByName;
+  Record<typeof EMBEDDING_BATCH_WORKFLOW, EmbeddingBatchWorkflow> &
+  Record<typeof PROVIDER_BATCH_WORKFLOW, ProviderBatchWorkflow>;
+({ aiJob, providerFlight, embeddingBatch, providerBatchJob }) satisfies WorkflowsByName;

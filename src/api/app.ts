@@ -15,6 +15,8 @@ import { openApiRouter } from './routes/openapi';
 import { jobsRouter } from './routes/jobs';
 import { embeddingsRouter } from './routes/embeddings';
 import { EmbeddingService } from './embedding-service';
+import { BatchService } from './batch-service';
+import { batchesRouter, filesRouter } from './routes/batches';
 import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
 import { codecRouter } from './routes/codec';
@@ -74,6 +76,18 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   const embeddings = new EmbeddingService(client, config, services.embeddings, ledger, jobs.admission, logger);
   app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter, embeddings));
   app.use('/v1/embeddings', openAIErrorFormat, auth, json, embeddingsRouter(embeddings, limiter));
+  const batches = new BatchService({
+    client,
+    config,
+    files: services.files,
+    batchItems: services.batchItems,
+    cache,
+    ledger,
+    admission: jobs.admission,
+    logger,
+  });
+  app.use('/v1/files', openAIErrorFormat, auth, filesRouter(batches, services.files, config.batchJobs.maxFileMb));
+  app.use('/v1/batches', openAIErrorFormat, auth, json, batchesRouter(batches, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));
   app.use('/v1/admin/codec', codecRouter(config));

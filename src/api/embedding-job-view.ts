@@ -1,6 +1,6 @@
 import type { EmbeddingBatchResult } from '../contract/embedding-batch';
 import { float32FromBase64 } from '../codec/vector-encoding';
-import { failureHttpOf } from './failure-status';
+import { failureHttpOf } from '../contract/failure-http';
 
 /** One text of an embeddings job: its vector, or why it has none. */
 export type EmbeddingsJobItem =

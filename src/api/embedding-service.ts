@@ -16,12 +16,12 @@ import { jobsTaskQueue } from '../contract/task-queues';
 import type { Config } from '../config';
 import type { ResponseCacheStore } from '../stores/cache/contract';
 import type { BudgetLedger } from '../stores/ledger/contract';
-import { guardStore } from '../stores/shared/store-unavailable';
 import type { Admission, AdmissionTicket } from './admission';
 import { planEmbeddings, type EmbeddingPlan, type EmbeddingsRequest } from './embedding-plan';
-import { failureHttpOf } from './failure-status';
+import { failureHttpOf } from '../contract/failure-http';
 import { HttpError } from './http-error';
 import { MicroBatcher } from './micro-batcher';
+import { refuseOverCap } from './spend-check';
 import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
 
 /** One text on its way to a batch. */
@@ -167,7 +167,7 @@ export class EmbeddingService {
       });
     }
     const missingUsd = missing.reduce((sum, index) => sum + (plan.items[index]?.estimateUsd ?? 0), 0);
-    if (missing.length > 0) await this.checkCaps(tenantId, plan.caps, missingUsd);
+    if (missing.length > 0) await refuseOverCap(this.ledger, tenantId, plan.caps, missingUsd, 'This request');
     await ticket.beforeStart?.();
     return { plan, cached, missing };
   }
@@ -190,26 +190,6 @@ export class EmbeddingService {
     } catch (err) {
       this.logger.warn({ err }, 'embeddings cache unavailable: every text goes to the provider');
       return plan.items.map(() => null);
-    }
-  }
-
-  /**
-   * Refuses a request whose texts would take the tenant past a cap before any of them joins a batch. The batch
-   * reserves each text again, atomically: this check only spares the batch texts it would refuse anyway.
-   */
-  private async checkCaps(tenantId: string, caps: SpendCaps, amountUsd: number): Promise<void> {
-    if (caps.dailyUsd === undefined && caps.monthlyUsd === undefined) return;
-    const spend = await guardStore('counters', () => this.ledger.spend(tenantId, caps, Date.now()));
-    for (const period of [spend.daily, spend.monthly]) {
-      if (period.capUsd === null) continue;
-      const used = period.committedUsd + period.reservedUsd;
-      if (used + amountUsd > period.capUsd) {
-        throw new HttpError(
-          402,
-          'budget_exceeded',
-          `This request would exceed the spending cap of $${period.capUsd} for ${period.period} (already used: $${used.toFixed(4)}).`,
-        );
-      }
     }
   }
 

@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { temporal } from '@temporalio/proto';
 import * as attributes from '../contract/search-attributes';
 import { STATUS_QUERY, type AiJobWorkflow, type JobStatus } from '../contract/job';
-import { failureHttpOf } from './failure-status';
+import { failureHttpOf } from '../contract/failure-http';
 import {
   EMBEDDING_BATCH_WORKFLOW,
   type EmbeddingBatchResult,
   type EmbeddingBatchStatus,
 } from '../contract/embedding-batch';
 import { embeddingsJobResult } from './embedding-job-view';
+import { PROVIDER_BATCH_WORKFLOW, type BatchJobStatus, type ProviderBatchWorkflow } from '../contract/batch-job';
 import { CLOSED_JOB_ERRORS, isStringRecord, jobStateOf, type JobView } from './job-view';
 import { jobFailureOf, tenantProgress, tenantResult } from './tenant-failure';
 
@@ -47,6 +48,7 @@ export async function readJobView({
     ...(replayOf ? { replay_of: replayOf } : {}),
   };
   const embeddings = description.type === EMBEDDING_BATCH_WORKFLOW;
+  const batch = description.type === PROVIDER_BATCH_WORKFLOW;
   switch (view.status) {
     case 'running':
       // A workflow task held open by a local provider call answers a query only once it ends: the phase is left
@@ -54,9 +56,9 @@ export async function readJobView({
       if (!progress || workflowTaskRunning(description)) break;
       try {
         const status = await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
-          handle.query<JobStatus | EmbeddingBatchStatus>(STATUS_QUERY),
+          handle.query<JobStatus | EmbeddingBatchStatus | BatchJobStatus>(STATUS_QUERY),
         );
-        view.progress = embeddings ? status : tenantProgress(status as JobStatus);
+        view.progress = embeddings || batch ? status : tenantProgress(status as JobStatus);
       } catch {
         // No worker answered in time: the job is queued behind others or its workers are restarting.
       }
@@ -64,7 +66,9 @@ export async function readJobView({
     case 'completed':
       view.result = embeddings
         ? embeddingsJobResult((await handle.result()) as unknown as EmbeddingBatchResult)
-        : tenantResult(await handle.result());
+        : batch
+          ? await client.workflow.getHandle<ProviderBatchWorkflow>(handle.workflowId).result()
+          : tenantResult(await handle.result());
       break;
     case 'failed':
       try {

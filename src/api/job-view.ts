@@ -1,3 +1,4 @@
+import type { BatchJobResult, BatchJobStatus } from '../contract/batch-job';
 import type { EmbeddingBatchStatus } from '../contract/embedding-batch';
 import type { AiJobResult, JobStatus } from '../contract/job';
 import type { EmbeddingsJobResult } from './embedding-job-view';
@@ -15,10 +16,13 @@ export interface JobView {
   metadata: Record<string, string>;
   /** The job this one replays (`POST /v1/jobs/:id/replay`), from its `SwitchyardReplayOf` search attribute. */
   replay_of?: string;
-  /** Live progress while the job runs: a chat job's phase and attempts, an embeddings job's counts of texts. */
-  progress?: JobStatus | EmbeddingBatchStatus;
-  /** A chat job's answer, or an embeddings job's vectors. */
-  result?: AiJobResult | EmbeddingsJobResult;
+  /**
+   * Live progress while the job runs: a chat job's phase and attempts, an embeddings job's counts of texts, a
+   * batch job's counts of requests and its provider's state.
+   */
+  progress?: JobStatus | EmbeddingBatchStatus | BatchJobStatus;
+  /** A chat job's answer, an embeddings job's vectors, or a batch job's counts, cost and output files. */
+  result?: AiJobResult | EmbeddingsJobResult | BatchJobResult;
   error?: { code: string; type: string; message: string; attempts?: unknown };
 }
 

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { FailureType } from '../contract/failure-types';
-import { failureHttpOf } from './failure-status';
+import { failureHttpOf } from '../contract/failure-http';
 import { HttpError } from './http-error';
 import { isWaitOver } from './temporal-errors';
 import { jobFailureOf } from './tenant-failure';

@@ -1,7 +1,7 @@
 import type { AiJobResult, AttemptRecord, JobStatus } from '../contract/job';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { tenantFailureMessage } from './failure-status';
+import { tenantFailureMessage } from '../contract/failure-http';
 
 /**
  * Attempts as a tenant sees them: each failed attempt's message is the fixed text of its failure type

@@ -3,6 +3,7 @@ import type { PayloadKey } from '../codec/payload-keys';
 import type {
   AdmissionSettings,
   BatchingConfig,
+  BatchJobsConfig,
   CapabilityOverrides,
   CircuitBreakerConfig,
   FallbackConfig,
@@ -75,4 +76,6 @@ export interface Config {
   logLevel: string;
   /** Micro-batching of embeddings requests. */
   batching: BatchingConfig;
+  /** Batch jobs on the providers' Batch APIs. */
+  batchJobs: BatchJobsConfig;
 }

@@ -13,6 +13,7 @@ import { fallbackSchema } from './route-schema';
 import {
   admissionSchema,
   batchingSchema,
+  batchJobsSchema,
   circuitBreakerSchema,
   configFileSchema,
   providerSchema,
@@ -189,6 +190,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL ?? 'info',
     batching: file.batching ?? batchingSchema.parse({}),
+    batchJobs: file.batchJobs ?? batchJobsSchema.parse({}),
   };
 
   const fallbacks: Array<[string, FallbackConfig]> = [['fallback', partial.fallback]];

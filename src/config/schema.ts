@@ -201,6 +201,18 @@ export const batchingSchema = z.strictObject({
   maxWaitMs: z.number().int().min(0).max(10_000).default(20),
 });
 
+/** Batch jobs on the providers' Batch APIs (see README, Batch jobs). */
+export const batchJobsSchema = z.strictObject({
+  /** The first wait between polls of a running batch, in seconds; each next one is half as long again. */
+  pollInitialSeconds: z.number().positive().max(3_600).default(5),
+  /** The longest wait between polls, in seconds. */
+  pollMaxSeconds: z.number().positive().max(3_600).default(300),
+  /** Requests per batch at most (OpenAI's limit is 50,000). */
+  maxRequests: z.number().int().positive().max(50_000).default(50_000),
+  /** Largest uploaded file, in MB. */
+  maxFileMb: z.number().int().positive().max(200).default(100),
+});
+
 /** The config file (YAML or JSON). Every section is optional; environment variables fill the gaps. */
 export const configFileSchema = z.strictObject({
   api: z
@@ -275,6 +287,8 @@ export const configFileSchema = z.strictObject({
   adminApiKeys: z.array(sha256Key).optional(),
   /** Micro-batching of embeddings requests. */
   batching: batchingSchema.optional(),
+  /** Batch jobs on the providers' Batch APIs. */
+  batchJobs: batchJobsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -286,6 +300,7 @@ export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 /** Admission limits as written; `Config` has them resolved (see `AdmissionConfig` there). */
 export type AdmissionSettings = z.infer<typeof admissionSchema>;
 export type BatchingConfig = z.infer<typeof batchingSchema>;
+export type BatchJobsConfig = z.infer<typeof batchJobsSchema>;
 export type TenantCacheConfig = z.infer<typeof tenantCacheSchema>;
 export type CacheMode = (typeof cacheModes)[number];
 export type CapabilityOverrides = z.infer<typeof capabilityOverridesSchema>;

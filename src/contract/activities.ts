@@ -5,7 +5,15 @@
  */
 import type { FlightInput, FlightResult } from './flight';
 import type { CachedResponse } from './job';
+import type {
+  BatchCallInput,
+  CollectBatchInput,
+  CollectedBatch,
+  SubmitBatchInput,
+  SubmittedBatch,
+} from './batch-job';
 import type { EmbedTextsInput, EmbedTextsResult } from './embedding-batch';
+import type { ProviderBatchStatus } from './provider-batch';
 import type { ProviderCallInput, ProviderCallResult } from './provider-call';
 
 /** A cache lookup: the entry and whether it is past its fresh time (served only as a degraded fallback). */
@@ -159,4 +167,12 @@ export interface ProviderActivities {
   callProvider(input: ProviderCallInput): Promise<ProviderCallResult>;
   /** Embeds a batch's texts in one call of the provider. */
   embedTexts(input: EmbedTextsInput): Promise<EmbedTextsResult>;
+  /** Sends a batch job's requests to the provider's Batch API. */
+  submitBatch(input: SubmitBatchInput): Promise<SubmittedBatch>;
+  /** A submitted batch's state and counts. */
+  batchStatus(input: BatchCallInput): Promise<ProviderBatchStatus>;
+  /** Asks the provider to stop a submitted batch. */
+  cancelBatch(input: BatchCallInput): Promise<ProviderBatchStatus>;
+  /** Reads a finished batch's answers into the job's output files, priced at the batch price. */
+  collectBatch(input: CollectBatchInput): Promise<CollectedBatch>;
 }

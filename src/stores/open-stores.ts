@@ -1,5 +1,7 @@
 import type { ChatRequest } from '../contract/chat';
+import type { BatchJobItems, SubmittedBatch } from '../contract/batch-job';
 import type { CachedEmbedding } from '../contract/cached-embedding';
+import type { StoredFile } from '../contract/stored-file';
 import type { EmbedTextsResult } from '../contract/embedding-batch';
 import type { CachedResponse } from '../contract/job';
 import type { ProviderCallResult } from '../contract/provider-call';
@@ -24,6 +26,12 @@ const CALLS_NAMESPACE = 'switchyard:calls';
 const EMBEDDINGS_NAMESPACE = 'switchyard:embeddings';
 /** Where embeddings answers are journaled for activity retries. */
 const EMBEDDING_CALLS_NAMESPACE = 'switchyard:embedding-calls';
+/** Where uploaded batch files and batch jobs' output files are kept. */
+const FILES_NAMESPACE = 'switchyard:files';
+/** Where submitted provider batches are journaled for activity retries. */
+const BATCH_CALLS_NAMESPACE = 'switchyard:batch-calls';
+/** Where batch jobs' prepared requests are kept. */
+const BATCH_ITEMS_NAMESPACE = 'switchyard:batch-items';
 /** Where the API marks jobs it has asked Temporal to cancel. */
 const CANCELLATIONS_NAMESPACE = 'switchyard:cancellations';
 
@@ -47,6 +55,12 @@ export interface SharedStores {
   embeddings: ResponseCacheStore<CachedEmbedding>;
   /** Embeddings answers kept for the retries of the activity that got them (see `CallJournal`). */
   embeddingCalls: ResponseCacheStore<EmbedTextsResult>;
+  /** Batch input files and batch jobs' output files. */
+  files: ResponseCacheStore<StoredFile>;
+  /** Provider batches submitted, kept for the retries of the activity that submitted them. */
+  batchCalls: ResponseCacheStore<SubmittedBatch>;
+  /** Batch jobs' prepared requests, by job. */
+  batchItems: ResponseCacheStore<BatchJobItems>;
   /** Jobs whose cancellation the API requested (see `CancelMarks`). */
   cancellations: ResponseCacheStore<CancelMark>;
   ledger: BudgetLedger;
@@ -92,6 +106,9 @@ export async function openSharedStores(options: SharedStoreOptions): Promise<Sha
       embeddingCalls: await open(
         createResponseCache<EmbedTextsResult>(cacheUrl, { namespace: EMBEDDING_CALLS_NAMESPACE }),
       ),
+      files: await open(createResponseCache<StoredFile>(cacheUrl, { namespace: FILES_NAMESPACE })),
+      batchCalls: await open(createResponseCache<SubmittedBatch>(cacheUrl, { namespace: BATCH_CALLS_NAMESPACE })),
+      batchItems: await open(createResponseCache<BatchJobItems>(cacheUrl, { namespace: BATCH_ITEMS_NAMESPACE })),
       cancellations: await open(createResponseCache<CancelMark>(cacheUrl, { namespace: CANCELLATIONS_NAMESPACE })),
       ledger: await open(createBudgetLedger(countersUrl)),
       circuits: await open(createCircuitStore(countersUrl, options.circuits)),

@@ -98,6 +98,12 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     journal: new CallJournal(options.stores.calls, activityLogger),
     embeddingJournal: new CallJournal(options.stores.embeddingCalls, activityLogger),
     embeddings: options.stores.embeddings,
+    batches: {
+      journal: new CallJournal(options.stores.batchCalls, activityLogger),
+      batchItems: options.stores.batchItems,
+      files: options.stores.files,
+      cache: options.stores.cache,
+    },
     circuits: options.stores.circuits,
     circuitModels,
   });

@@ -356,7 +356,7 @@ export async function runMix(
     driver.started.map(async (job): Promise<MixJob> => {
       const view = await driver.waitFor(job.tenant, job.id);
       // The mix submits chat jobs only.
-      const result = view.result && 'jobId' in view.result ? view.result : undefined;
+      const result = view.result && 'completion' in view.result ? view.result : undefined;
       return {
         ...job,
         status: view.status,

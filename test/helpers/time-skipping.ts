@@ -30,7 +30,13 @@ export type Stubs = {
   /** Called for every provider's queue; `taskQueue` says which worker received the call. */
   callProvider: (input: ProviderCallInput, taskQueue: string) => ProviderCallResult | Promise<ProviderCallResult>;
   embedTexts: (input: EmbedTextsInput, taskQueue: string) => EmbedTextsResult | Promise<EmbedTextsResult>;
+} & {
+  [K in BatchActivity]: StubOf<ProviderActivities[K]>;
 };
+
+/** The batch job's provider activities, stubbed like the others (each fails until a test stubs it). */
+type BatchActivity = 'submitBatch' | 'batchStatus' | 'cancelBatch' | 'collectBatch';
+const BATCH_ACTIVITIES: readonly BatchActivity[] = ['submitBatch', 'batchStatus', 'cancelBatch', 'collectBatch'];
 
 /** One call a stub received, in the order the workflows made them. */
 export interface StubCall {
@@ -108,6 +114,14 @@ export function defaultStubs(): Stubs {
       attempt: Context.current().info.attempt,
       keyAlias: `${input.providerId}-key`,
     }),
+    ...(Object.fromEntries(
+      BATCH_ACTIVITIES.map((name) => [
+        name,
+        () => {
+          throw new Error(`${name} is not stubbed in this test`);
+        },
+      ]),
+    ) as unknown as { [K in BatchActivity]: Stubs[K] }),
     embedTexts: (input) => ({
       model: input.model,
       vectors: input.texts.map((text) => Buffer.from(text).toString('base64')),
@@ -197,6 +211,10 @@ export async function startTimeSkipping(providerIds: readonly string[]): Promise
           callProvider: (input) =>
             (record('callProvider', queue) as unknown as ProviderActivities['callProvider'])(input),
           embedTexts: (input) => (record('embedTexts', queue) as unknown as ProviderActivities['embedTexts'])(input),
+          ...(Object.fromEntries(BATCH_ACTIVITIES.map((name) => [name, record(name, queue)])) as Pick<
+            ProviderActivities,
+            BatchActivity
+          >),
         };
         return Worker.create({ connection: env.nativeConnection, taskQueue: queue, activities, ...QUICK_CANCELLATION });
       }),

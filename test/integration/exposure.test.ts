@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { FAILURE_HTTP } from '../../src/api/failure-status';
+import { FAILURE_HTTP } from '../../src/contract/failure-http';
 import { FailureType } from '../../src/contract/failure-types';
 import { freePort } from '../helpers/free-port';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';

@@ -1,6 +1,6 @@
 import { loadConfig, resolveTargets, UnknownModelError } from '../../src/config';
 import { ownEntry } from '../../src/config/own-entry';
-import { failureHttpOf, tenantFailureMessage } from '../../src/api/failure-status';
+import { failureHttpOf, tenantFailureMessage } from '../../src/contract/failure-http';
 import { HttpError } from '../../src/api/http-error';
 import { planJob } from '../../src/api/job-plan';
 import { safeHeaderValue } from '../../src/api/safe-header';

@@ -10,7 +10,7 @@ import { type MockResource, type ResourceReply, type ResourceRequest, resourceTa
 import { readBatchInput } from './batch-input';
 import { BATCH_ENDPOINTS, OpenAIBatchJob } from './batch-job';
 import { fileObject, UPLOAD_PURPOSES } from './files';
-import { readFileUpload } from './multipart';
+import { readFileUpload } from '../../codec/multipart-upload';
 import { openaiWire } from './wire';
 
 const MAX_METADATA_KEYS = 16;

@@ -5,12 +5,14 @@ export interface FileUpload {
 }
 
 /**
- * Reads a `multipart/form-data` body with the parser built into Node's fetch (undici), so the mock needs no
- * dependency for it. The body arrives as UTF-8 text, which is what the Batch API's JSONL files are; a binary
- * upload would not survive the round trip, and the mock has no use for one.
+ * Reads a `multipart/form-data` body with the parser built into Node's fetch (undici), so neither the API nor the
+ * mock needs a dependency for it. The file is read as UTF-8 text, which is what the Batch API's JSONL files are.
  * @returns undefined when the body is not a multipart form.
  */
-export async function readFileUpload(contentType: string | undefined, body: string): Promise<FileUpload | undefined> {
+export async function readFileUpload(
+  contentType: string | undefined,
+  body: string | Uint8Array,
+): Promise<FileUpload | undefined> {
   if (contentType === undefined || !/^multipart\/form-data\s*;/i.test(contentType)) return undefined;
   let form: FormData;
   try {

@@ -1,5 +1,4 @@
-import { FailureType } from '../contract/failure-types';
-import { ownEntry } from '../config/own-entry';
+import { FailureType } from './failure-types';
 
 /**
  * How a failure type is told to tenants: the HTTP status and stable code of the synchronous endpoints and,
@@ -83,7 +82,7 @@ const UNKNOWN_FAILURE: FailureHttp = {
 
 /** The HTTP rendering of a failure `type` as recorded in a job (any string, so looked up as an own entry only). */
 export function failureHttpOf(type: string): FailureHttp {
-  return ownEntry(FAILURE_HTTP, type) ?? UNKNOWN_FAILURE;
+  return Object.hasOwn(FAILURE_HTTP, type) ? FAILURE_HTTP[type as FailureType] : UNKNOWN_FAILURE;
 }
 
 /** What a tenant is told of a failure of `type` whose original message is `original`. */
