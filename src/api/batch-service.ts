@@ -33,13 +33,16 @@ import { failureHttpOf } from '../contract/failure-http';
 import { HttpError } from './http-error';
 import { isStringRecord } from './job-view';
 import { planRequest } from './plan-request';
-import { toChatRequest } from './schemas';
+import { jobIdSchema, toChatRequest } from './schemas';
 import { refuseOverCap } from './spend-check';
 import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
 import { jobFailureOf } from './tenant-failure';
 
 /** How long a batch job's prepared requests are kept: past its 24 h window and the collection after it. */
 const ITEMS_SECONDS = 31 * 86_400;
+
+/** What a file id can be: ours are `file-` and hex, a batch job's outputs `file-<job id>-output`. */
+const FILE_ID = /^file-[A-Za-z0-9_-]{1,200}$/;
 
 /** Provider types with a Batch API. */
 const BATCH_PROVIDERS = new Set(['openai', 'anthropic']);
@@ -150,6 +153,7 @@ export class BatchService {
 
   /** The batch as OpenAI shows one, with its live counts while it runs. */
   async view(id: string, tenantId: string): Promise<BatchView> {
+    if (!jobIdSchema.safeParse(id).success) throw batchNotFound(id);
     const handle = this.deps.client.workflow.getHandle<ProviderBatchWorkflow>(id);
     const description = await this.describeOwned(handle, tenantId);
     const memo = memoOf(description);
@@ -179,6 +183,7 @@ export class BatchService {
 
   /** Cancels the batch: the provider stops it, and what it answered before is collected and charged. */
   async cancel(id: string, tenantId: string): Promise<BatchView> {
+    if (!jobIdSchema.safeParse(id).success) throw batchNotFound(id);
     const handle = this.deps.client.workflow.getHandle<ProviderBatchWorkflow>(id);
     const description = await this.describeOwned(handle, tenantId);
     if (description.status.name !== 'RUNNING') {
@@ -191,6 +196,7 @@ export class BatchService {
 
   /** A file of the tenant's; a 404 naming `param` otherwise. */
   async ownFile(tenantId: string, id: string, param: string): Promise<StoredFile> {
+    if (!FILE_ID.test(id)) throw new HttpError(404, 'file_not_found', 'No such file.', { param });
     const stored = await guardStore('cache', () => this.deps.files.get(id));
     if (!stored || stored.value.tenantId !== tenantId) {
       throw new HttpError(404, 'file_not_found', `No file ${id}.`, { param });
@@ -264,7 +270,9 @@ export class BatchService {
 }
 
 function batchNotFound(id: string): HttpError {
-  return new HttpError(404, 'batch_not_found', `No batch ${id}.`, { param: 'batch_id' });
+  // The id is the caller's text: named only when it could be one of ours.
+  const named = jobIdSchema.safeParse(id).success ? ` ${id}` : '';
+  return new HttpError(404, 'batch_not_found', `No such batch${named}.`, { param: 'batch_id' });
 }
 
 function memoOf(description: WorkflowExecutionDescription): BatchMemo {

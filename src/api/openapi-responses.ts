@@ -266,6 +266,64 @@ const embeddings: JsonSchema = {
   },
 };
 
+const file: JsonSchema = {
+  type: 'object',
+  required: ['id', 'object', 'bytes', 'created_at', 'filename', 'purpose', 'status'],
+  properties: {
+    id: { type: 'string' },
+    object: { const: 'file' },
+    bytes: { type: 'integer' },
+    created_at: { type: 'integer' },
+    filename: { type: 'string' },
+    purpose: { enum: ['batch', 'batch_output'] },
+    status: { const: 'processed' },
+  },
+};
+
+const fileDeleted: JsonSchema = {
+  type: 'object',
+  required: ['id', 'object', 'deleted'],
+  properties: { id: { type: 'string' }, object: { const: 'file' }, deleted: { const: true } },
+};
+
+const epochSeconds = { type: ['integer', 'null'] };
+
+const batch: JsonSchema = {
+  type: 'object',
+  required: ['id', 'object', 'endpoint', 'status', 'created_at', 'request_counts'],
+  properties: {
+    id: { type: 'string', description: 'The job id: `GET /v1/jobs/{id}` shows the same job.' },
+    object: { const: 'batch' },
+    endpoint: { const: '/v1/chat/completions' },
+    errors: nullable({ type: 'object' }),
+    input_file_id: nullable({ type: 'string' }),
+    completion_window: { const: '24h' },
+    status: {
+      enum: ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'],
+    },
+    output_file_id: nullable({ type: 'string' }),
+    error_file_id: nullable({ type: 'string' }),
+    created_at: { type: 'integer' },
+    in_progress_at: epochSeconds,
+    expires_at: { type: 'integer' },
+    finalizing_at: epochSeconds,
+    completed_at: epochSeconds,
+    failed_at: epochSeconds,
+    expired_at: epochSeconds,
+    cancelling_at: epochSeconds,
+    cancelled_at: epochSeconds,
+    request_counts: {
+      type: 'object',
+      properties: { total: { type: 'integer' }, completed: { type: 'integer' }, failed: { type: 'integer' } },
+    },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    switchyard: {
+      type: 'object',
+      description: 'The phase, the provider’s own state, the reservation, a bound on the cost so far, and the charge.',
+    },
+  },
+};
+
 const health: JsonSchema = {
   type: 'object',
   required: ['status'],
@@ -283,6 +341,9 @@ export const responseSchemas: Record<string, JsonSchema> = {
   Attempt: attempt,
   ChatCompletion: chatCompletion,
   Embeddings: embeddings,
+  File: file,
+  FileDeleted: fileDeleted,
+  Batch: batch,
   Spend: spend,
   SpendPeriod: spendPeriod,
   ProviderKeys: providerKeys,

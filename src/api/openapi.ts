@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY } from './routes/jobs';
 import { payloadsJsonSchema } from '../codec/payload-json';
 import { chatCompletionBodySchema, jobBodySchema, jobIdSchema } from './schemas';
 import { embeddingsBodySchema, embeddingsJobBodySchema } from './embedding-schemas';
+import { batchBodySchema } from './batch-schemas';
 
 export { requestSchemaOf } from './openapi-zod';
 export type { Operation } from './openapi-paths';
@@ -34,12 +35,15 @@ function components(): OpenApiDocument['components'] {
       ChatCompletionRequest: requestSchemaOf(chatCompletionBodySchema),
       EmbeddingsRequest: requestSchemaOf(embeddingsBodySchema),
       EmbeddingsJobRequest: requestSchemaOf(embeddingsJobBodySchema),
+      BatchRequest: requestSchemaOf(batchBodySchema),
       JobId: requestSchemaOf(jobIdSchema),
       Payloads: requestSchemaOf(payloadsJsonSchema),
       ...responseSchemas,
     },
     parameters: {
       JobId: { name: 'id', in: 'path', required: true, schema: schemaRef('JobId') },
+      FileId: { name: 'file_id', in: 'path', required: true, schema: { type: 'string' } },
+      BatchId: { name: 'batch_id', in: 'path', required: true, schema: { type: 'string' } },
       IdempotencyKey: {
         name: 'Idempotency-Key',
         in: 'header',

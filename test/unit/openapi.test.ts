@@ -61,6 +61,13 @@ test('every route the API serves is documented', () => {
       'POST /v1/jobs/{id}/replay',
       'POST /v1/chat/completions',
       'POST /v1/embeddings',
+      'POST /v1/files',
+      'GET /v1/files/{file_id}',
+      'DELETE /v1/files/{file_id}',
+      'GET /v1/files/{file_id}/content',
+      'POST /v1/batches',
+      'GET /v1/batches/{batch_id}',
+      'POST /v1/batches/{batch_id}/cancel',
       'GET /v1/spend',
       'GET /v1/admin/tenants/{tenant}/spend',
       'GET /v1/admin/providers/{provider}/keys',
@@ -123,7 +130,7 @@ test('error responses have the documented shapes: problem+json, or the OpenAI er
     for (const [status, response] of Object.entries(operation.responses as Record<string, unknown>)) {
       if (Number(status) < 400) continue;
       const content = parameter(response).content as Record<string, { schema: { $ref: string } }>;
-      if (path === '/v1/chat/completions' || path === '/v1/embeddings') {
+      if (['/v1/chat/completions', '/v1/embeddings'].includes(path) || /^\/v1\/(files|batches)/.test(path)) {
         expect(content['application/json']?.schema.$ref).toBe('#/components/schemas/OpenAIError');
       } else {
         expect(content['application/problem+json']?.schema.$ref).toBe('#/components/schemas/Problem');
