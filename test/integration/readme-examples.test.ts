@@ -32,7 +32,7 @@ test('the README has the examples this test expects, and every block it does not
   const counts = Object.fromEntries(
     (['config', 'yaml-syntax', 'curl', 'openai-sdk'] as const).map((kind) => [kind, ofKind(kind).length]),
   );
-  expect(counts).toEqual({ config: 8, 'yaml-syntax': 1, curl: 4, 'openai-sdk': 1 });
+  expect(counts).toEqual({ config: 8, 'yaml-syntax': 1, curl: 4, 'openai-sdk': 2 });
   const skipped: Partial<Record<SkipRule, number>> = {};
   for (const plan of ofKind('skipped')) skipped[plan.rule] = (skipped[plan.rule] ?? 0) + 1;
   expect(skipped).toEqual({ text: 6, json: 2, 'npm-script': 3, openssl: 2, 'temporal-cli': 1, 'workflow-snippet': 1 });
@@ -125,17 +125,22 @@ describe('examples against a running gateway', () => {
     },
   );
 
-  test('the openai SDK example prints the answer', async () => {
-    const [plan] = ofKind('openai-sdk');
-    expect(plan).toBeDefined();
-    const source = plan!.block.text
-      .replaceAll("'http://127.0.0.1:8080/v1'", `'http://127.0.0.1:${port}/v1'`)
-      .replaceAll("'sk-switchyard-dev'", `'${KEY}'`);
-    expect(source).not.toContain('8080');
-    const file = join(scratch, 'openai-sdk-example.mts');
-    writeFileSync(file, source);
-    const { stdout } = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [file], { cwd: ROOT, timeout: 45_000 });
-    // The mock answers with the prompt it was sent.
-    expect(stdout).toContain('Hello!');
-  });
+  // The mock answers with the prompt it was sent: each example prints what it asked.
+  test.each(ofKind('openai-sdk').map((plan) => [where(plan), plan] as const))(
+    'the openai SDK example at %s prints the answers',
+    async (_where, plan) => {
+      const source = plan.block.text
+        .replaceAll("'http://127.0.0.1:8080/v1'", `'http://127.0.0.1:${port}/v1'`)
+        .replaceAll("'sk-switchyard-dev'", `'${KEY}'`);
+      expect(source).not.toContain('8080');
+      const file = join(scratch, `openai-sdk-example-${plan.block.line}.mts`);
+      writeFileSync(file, source);
+      const { stdout } = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [file], { cwd: ROOT, timeout: 45_000 });
+      const asked = plan.block.text.includes('batches.create')
+        ? ['One line on queues', 'One line on retries', 'One line on timers']
+        : ['Hello!'];
+      for (const text of asked) expect(stdout).toContain(text);
+    },
+    60_000,
+  );
 });
