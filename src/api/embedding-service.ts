@@ -22,7 +22,7 @@ import { failureHttpOf } from '../contract/failure-http';
 import { HttpError } from './http-error';
 import { MicroBatcher } from './micro-batcher';
 import { refuseOverCap } from './spend-check';
-import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
+import { isDeadlineExceeded, isWaitOver, temporalUnavailable } from './temporal-errors';
 
 /** One text on its way to a batch. */
 interface QueuedText {
@@ -213,9 +213,36 @@ export class EmbeddingService {
       acceptedAt: new Date().toISOString(),
     };
     const handle = await this.start(input, [...new Set(items.map((item) => item.tenantId))]);
-    const deadline = Date.now() + this.config.api.syncTimeoutSeconds * 1000;
-    const result = await this.client.connection.withDeadline(deadline, () => handle.result());
-    return result.items;
+    const { syncTimeoutSeconds } = this.config.api;
+    try {
+      const deadline = Date.now() + syncTimeoutSeconds * 1000;
+      return (await this.client.connection.withDeadline(deadline, () => handle.result())).items;
+    } catch (err) {
+      throw this.waitError(err, batchId, syncTimeoutSeconds);
+    }
+  }
+
+  /**
+   * What callers get when waiting for their batch failed. The batch goes on, and its vectors are cached once it
+   * ends: a retry then is answered from the cache, while a retry right after a timeout would pay again.
+   */
+  private waitError(err: unknown, batchId: string, syncTimeoutSeconds: number): HttpError {
+    if (isWaitOver(err)) {
+      return new HttpError(504, 'job_timeout', `The embeddings batch did not finish within ${syncTimeoutSeconds} s.`, {
+        details: { batch_id: batchId },
+        headers: { 'x-should-retry': 'false' },
+      });
+    }
+    this.logger.warn({ err, batchId }, 'waiting for an embeddings batch failed; the batch goes on');
+    return new HttpError(
+      503,
+      'temporal_unavailable',
+      'Lost track of the embeddings batch; its texts are cached once it ends.',
+      {
+        details: { batch_id: batchId },
+        headers: { 'retry-after': '5' },
+      },
+    );
   }
 
   /** Starts a batch workflow under a start slot; a 503 when Temporal does not answer in time. */
