@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  type ActivityOptions,
   defineQuery,
   isCancellation,
   proxyActivities,
@@ -193,13 +194,27 @@ async function waitForEnd(
   }
 }
 
-/** The batch's provider calls: on the provider's queue, retried by Temporal, for minutes while a provider is down. */
-function providerActivities(input: BatchJobInput): ProviderActivities {
-  return proxyActivities<ProviderActivities>({
+/**
+ * The batch's provider calls, on the provider's queue. A submit gives up after a few minutes of failures (nothing
+ * is paid for then); once the batch is submitted, its polls and the collection retry for as long as the provider
+ * is down, since the provider will charge for what it answers whether or not the job is still watching.
+ */
+function providerActivities(
+  input: BatchJobInput,
+): ProviderActivities & { submitBatch: ProviderActivities['submitBatch'] } {
+  const options: ActivityOptions = {
     taskQueue: input.target.taskQueue,
     // Uploading or downloading a large batch file takes longer than one chat call.
     startToCloseTimeout: Math.max(input.target.timeoutMs, 120_000) + 5_000,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  };
+  const submits = proxyActivities<ProviderActivities>({
+    ...options,
     retry: { ...PROVIDER_RETRY, maximumAttempts: 20, maximumInterval: '60s' },
   });
+  const follows = proxyActivities<ProviderActivities>({
+    ...options,
+    retry: { ...PROVIDER_RETRY, maximumAttempts: Number.POSITIVE_INFINITY, maximumInterval: '5m' },
+  });
+  return { ...follows, submitBatch: submits.submitBatch };
 }
