@@ -29,6 +29,9 @@ import { HEARTBEAT_TIMEOUT, PROVIDER_RETRY } from './provider-failures';
 /** Live progress of a batch job, answered by the workflow. */
 export const batchStatusQuery = defineQuery<BatchJobStatus>(STATUS_QUERY);
 
+/** The provider activities a batch job calls. */
+type BatchActivities = Pick<ProviderActivities, 'submitBatch' | 'batchStatus' | 'cancelBatch' | 'collectBatch'>;
+
 /** Each poll waits half as long again as the one before, up to the job's `polling.maxSeconds`. */
 const POLL_GROWTH = 1.5;
 
@@ -161,7 +164,7 @@ async function runBatch(input: BatchJobInput, status: BatchJobStatus, reservatio
 async function waitForEnd(
   input: BatchJobInput,
   status: BatchJobStatus,
-  calls: ProviderActivities,
+  calls: BatchActivities,
   call: BatchCallInput,
   submitted: SubmittedBatch,
   cachedCount: number,
@@ -199,9 +202,7 @@ async function waitForEnd(
  * is paid for then); once the batch is submitted, its polls and the collection retry for as long as the provider
  * is down, since the provider will charge for what it answers whether or not the job is still watching.
  */
-function providerActivities(
-  input: BatchJobInput,
-): ProviderActivities & { submitBatch: ProviderActivities['submitBatch'] } {
+function providerActivities(input: BatchJobInput): BatchActivities {
   const options: ActivityOptions = {
     taskQueue: input.target.taskQueue,
     // Uploading or downloading a large batch file takes longer than one chat call.
@@ -216,5 +217,11 @@ function providerActivities(
     ...options,
     retry: { ...PROVIDER_RETRY, maximumAttempts: Number.POSITIVE_INFINITY, maximumInterval: '5m' },
   });
-  return { ...follows, submitBatch: submits.submitBatch };
+  // Proxies have no own properties to spread: each activity is picked by name.
+  return {
+    submitBatch: submits.submitBatch,
+    batchStatus: follows.batchStatus,
+    cancelBatch: follows.cancelBatch,
+    collectBatch: follows.collectBatch,
+  };
 }
