@@ -7,6 +7,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,6 +29,26 @@ import { HEARTBEAT_TIMEOUT, PROVIDER_RETRY } from './provider-failures';
 
 /** Live progress of a batch job, answered by the workflow. */
 export const batchStatusQuery = defineQuery<BatchJobStatus>(STATUS_QUERY);
+
+/** The progress last kept in each run's memo (per status object: module state is shared between runs). */
+const kept = new WeakMap<BatchJobStatus, string>();
+
+/**
+ * Keeps the progress in the workflow's memo, where the API reads it when no worker is there to answer the status
+ * query (a worker restarting): a batch's counts never seem to go back. Written only when they change.
+ */
+function keepProgress(status: BatchJobStatus): void {
+  const progress = {
+    phase: status.phase,
+    done: status.done,
+    failed: status.failed,
+    ...(status.providerState ? { providerState: status.providerState } : {}),
+  };
+  const text = JSON.stringify(progress);
+  if (kept.get(status) === text) return;
+  kept.set(status, text);
+  upsertMemo({ progress });
+}
 
 /** The provider activities a batch job calls. */
 type BatchActivities = Pick<ProviderActivities, 'submitBatch' | 'batchStatus' | 'cancelBatch' | 'collectBatch'>;
@@ -116,6 +137,7 @@ async function runBatch(input: BatchJobInput, status: BatchJobStatus, reservatio
   let cancelled = false;
   if (submitted.sent > 0) {
     status.phase = 'running';
+    keepProgress(status);
     ({ final, cancelled } = await waitForEnd(input, status, calls, call, submitted, cachedCount));
   }
 
@@ -176,6 +198,7 @@ async function waitForEnd(
     status.done = cachedCount + seen.succeeded;
     status.failed = submitted.rejected.length + seen.failed;
     status.polledAt = Math.floor(Date.now() / 1000);
+    keepProgress(status);
   };
   for (;;) {
     if (!cancelled) {
@@ -185,6 +208,7 @@ async function waitForEnd(
         if (!isCancellation(err)) throw err;
         cancelled = true;
         status.phase = 'cancelling';
+        keepProgress(status);
         observe(await shielded(() => calls.cancelBatch(call)));
       }
     } else {

@@ -160,9 +160,11 @@ export class BatchService {
     const source = { id, description, ...memo };
     switch (description.status.name) {
       case 'RUNNING': {
-        const progress = await this.deps.client.connection
-          .withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () => handle.query<BatchJobStatus>(STATUS_QUERY))
-          .catch(() => undefined);
+        // Without a worker to answer (one restarting), the progress the workflow last kept in its memo.
+        const progress =
+          (await this.deps.client.connection
+            .withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () => handle.query<BatchJobStatus>(STATUS_QUERY))
+            .catch(() => undefined)) ?? keptProgress(description, memo);
         return batchView({ ...source, ...(progress ? { progress } : {}) });
       }
       case 'COMPLETED':
@@ -273,6 +275,22 @@ function batchNotFound(id: string): HttpError {
   // The id is the caller's text: named only when it could be one of ours.
   const named = jobIdSchema.safeParse(id).success ? ` ${id}` : '';
   return new HttpError(404, 'batch_not_found', `No such batch${named}.`, { param: 'batch_id' });
+}
+
+/** The progress the workflow keeps in its memo as it changes; undefined before the batch was submitted. */
+function keptProgress(description: WorkflowExecutionDescription, memo: BatchMemo): BatchJobStatus | undefined {
+  const kept = description.memo?.progress;
+  if (typeof kept !== 'object' || kept === null) return undefined;
+  const { phase, done, failed, providerState } = kept as Record<string, unknown>;
+  if (typeof phase !== 'string' || typeof done !== 'number' || typeof failed !== 'number') return undefined;
+  return {
+    phase: phase as BatchJobStatus['phase'],
+    total: memo.total,
+    done,
+    failed,
+    estimateUsd: memo.estimateUsd,
+    ...(typeof providerState === 'string' ? { providerState: providerState as BatchJobStatus['providerState'] } : {}),
+  };
 }
 
 function memoOf(description: WorkflowExecutionDescription): BatchMemo {

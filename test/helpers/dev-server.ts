@@ -7,6 +7,8 @@ import { freePort } from './free-port';
 
 export interface DevServer {
   address: string;
+  /** The frontend's gRPC port, to start the server again on the same address. */
+  port: number;
   uiPort: number;
   logFile: string;
   process: ChildProcess;
@@ -15,10 +17,18 @@ export interface DevServer {
 
 const REPO = resolve(__dirname, '../..');
 
-/** Starts a Temporal dev server through the project's own script, on free ports, and waits until it answers. */
+/** Starts a Temporal dev server through the project's own script (on free ports unless given) and waits until it answers. */
 export async function startDevServer(
   options: {
     dbFile?: string;
+    /**
+     * The frontend's gRPC port. A server started again on its previous port (and `dbFile`) is the same server to
+     * every client and worker connected to it, as after a restart in production.
+     * @default a free port
+     */
+    port?: number;
+    /** @default a free port */
+    uiPort?: number;
     timeoutMs?: number;
     /**
      * With a `dbFile`, run SQLite with synchronous=OFF (fast, for tests); false keeps the script's durable
@@ -28,8 +38,8 @@ export async function startDevServer(
     fastSqlite?: boolean;
   } = {},
 ): Promise<DevServer> {
-  const port = await freePort();
-  const uiPort = await freePort();
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-temporal-'));
   const logFile = join(dir, 'temporal.log');
   const child = spawn('bash', [join(REPO, 'scripts/start-temporal.sh'), '--foreground'], {
@@ -63,6 +73,7 @@ export async function startDevServer(
   }
   return {
     address,
+    port,
     uiPort,
     logFile,
     process: child,
