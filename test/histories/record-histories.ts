@@ -40,12 +40,25 @@ async function job(
   return id;
 }
 
+/** Polls a batch until it has ended. */
+async function waitForBatch(url: string, key: string, id: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const view = await api(url, 'GET', `/v1/batches/${id}`, { key });
+    if (['completed', 'failed', 'cancelled', 'expired'].includes(view.body.status as string)) return;
+    if (Date.now() > deadline) throw new Error(`batch ${id} did not end`);
+    await wait(200);
+  }
+}
+
 async function main(): Promise<void> {
   const server = await startDevServer();
   process.env.TEMPORAL_ADDRESS = server.address;
   const harness = await startHarness({
     api: true,
+    mock: { batchCompletionMs: 500 },
     config: {
+      batchJobs: { pollInitialSeconds: 0.2, pollMaxSeconds: 1 },
       tenants: {
         acme: tenant('acme', { budget: { dailyUsd: 5 } }),
         broke: tenant('broke', { budget: { dailyUsd: 0.000001, onExceeded: 'reject' } }),
@@ -109,7 +122,42 @@ async function main(): Promise<void> {
   recorded['replay'] = replayed.body.id as string;
   await api(url, 'GET', `/v1/jobs/${recorded['replay']}?wait=30`, { key: acme });
 
+  // Embeddings: a job of its own (one text the provider refuses, so the batch is split), and a synchronous
+  // request, which the accumulator sends as a batch workflow.
+  recorded['embeddings-job'] = await job(harness, acme, {
+    model: 'text-embedding-3-small',
+    input: ['first text', 'refused [[mock:status=400]] text', 'third text'],
+  });
+  await api(url, 'POST', '/v1/embeddings', { key: acme, body: { model: 'text-embedding-3-small', input: 'alone' } });
+  // Batch jobs: one that completes with a refused request, and one cancelled while the provider works on it.
+  const batchLines = (label: string) =>
+    [0, 1, 2].map((i) => ({
+      custom_id: `${label}-${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: chatBody(i === 1 ? `${label} refused [[mock:status=400]]` : `${label} ${i}`),
+    }));
+  const batch = (label: string) => ({
+    requests: batchLines(label),
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const created = await api(url, 'POST', '/v1/batches', { key: acme, body: batch('done') });
+  recorded['batch-job'] = created.body.id as string;
+  await waitForBatch(url, acme, recorded['batch-job']);
+  harness.mock.setBehavior({ batchCompletionMs: 10_000 });
+  const cancelled = await api(url, 'POST', '/v1/batches', { key: acme, body: batch('stopped') });
+  recorded['batch-job-cancelled'] = cancelled.body.id as string;
+  await wait(2_000);
+  await api(url, 'POST', `/v1/batches/${recorded['batch-job-cancelled']}/cancel`, { key: acme });
+  await waitForBatch(url, acme, recorded['batch-job-cancelled']);
+
   const queue = jobsTaskQueue(harness.config.temporal.taskQueuePrefix);
+  for await (const run of harness.client.workflow.list({
+    query: `WorkflowType = 'embeddingBatch' AND TaskQueue = '${queue}'`,
+  })) {
+    if (run.workflowId.startsWith('embeddings-')) recorded['embeddings-accumulated'] = run.workflowId;
+  }
   let flights = 0;
   for await (const flight of harness.client.workflow.list({
     query: `WorkflowType = 'providerFlight' AND TaskQueue = '${queue}'`,
