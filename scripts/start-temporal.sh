@@ -55,11 +55,6 @@ fi
 # The dev server has one history shard, and the history service reads new tasks through a per-shard token
 # bucket (default 20 reads/s): every task dispatch would wait ~40 ms for a token.
 args+=(--dynamic-config-value history.transferProcessorMaxPollRPS=1000)
-# Task queues default to 4 partitions, which spread load over matching hosts; on one process they only make a
-# task miss a poller waiting on another partition and be written to the database and forwarded instead. One
-# partition raised a bare workflow's throughput here from ~40 to ~60 per second (`BENCH_ONLY=floor npm run bench`).
-args+=(--dynamic-config-value matching.numTaskqueueReadPartitions=1)
-args+=(--dynamic-config-value matching.numTaskqueueWritePartitions=1)
 for setting in ${TEMPORAL_DYNAMIC_CONFIG:-}; do args+=(--dynamic-config-value "$setting"); done
 if [ -n "$DB_FILE" ]; then
   # Rollback-journal mode syncs the file on every transaction; WAL appends and syncs at checkpoints.
