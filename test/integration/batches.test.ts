@@ -98,6 +98,35 @@ describe('batch jobs through the official openai SDK', () => {
 });
 
 describe('batch jobs', () => {
+  test('an Anthropic model runs on Message Batches, answered in input order', async () => {
+    const stamp = Date.now();
+    const requests = [0, 1, 2].map((i) => line(`claude-${i}`, `anthropic batch ${i} ${stamp}`, 'claude-haiku-4-5'));
+    const created = await api(url, 'POST', '/v1/batches', {
+      body: { requests, endpoint: '/v1/chat/completions', completion_window: '24h' },
+      key: tenantKey('default'),
+    });
+    expect(created.status).toBe(200);
+    const ended = await untilEnded(created.body.id as string);
+    expect(ended).toMatchObject({ status: 'completed', request_counts: { total: 3, completed: 3, failed: 0 } });
+    const output = await api(url, 'GET', `/v1/files/${ended.output_file_id as string}/content`, {
+      key: tenantKey('default'),
+    });
+    const answers = String(output.body)
+      .trim()
+      .split('\n')
+      .map(
+        (text) =>
+          JSON.parse(text) as {
+            custom_id: string;
+            response: { body: { choices: Array<{ message: { content: string } }> } };
+          },
+      );
+    expect(answers.map((a) => a.custom_id)).toEqual(['claude-0', 'claude-1', 'claude-2']);
+    answers.forEach((a, i) =>
+      expect(a.response.body.choices[0]?.message.content).toContain(`anthropic batch ${i} ${stamp}`),
+    );
+  });
+
   test('a request the provider refuses is kept as an error; the others are answered', async () => {
     const stamp = Date.now();
     const requests = [

@@ -81,6 +81,14 @@ describe('POST /v1/embeddings through the official openai SDK', () => {
     expect(answer.usage.prompt_tokens).toBe(calls.reduce((sum, call) => sum + call.promptTokens, 0));
   });
 
+  test('a Gemini embedding model answers through the same endpoint, charged by the text it read', async () => {
+    const texts = [`gemini one ${Date.now()}`, `gemini two ${Date.now()}`];
+    const answer = await openai.embeddings.create({ model: 'gemini-embedding-001', input: texts });
+    answer.data.forEach((d, i) => expect(d.embedding).toEqual(expected(texts[i] ?? '')));
+    // Gemini reports no usage: each text counts as its UTF-8 bytes, as its reservation did.
+    expect(answer.usage.prompt_tokens).toBe(texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+  });
+
   test('dimensions shortens every vector, and float and base64 carry the same values', async () => {
     const text = `dims ${Date.now()}`;
     const floats = await post({
