@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   WorkflowFailedError,
-  WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -35,8 +34,8 @@ import { isStringRecord } from './job-view';
 import { planRequest } from './plan-request';
 import { jobIdSchema, toChatRequest } from './schemas';
 import { refuseOverCap } from './spend-check';
-import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
 import { jobFailureOf } from './tenant-failure';
+import { describeOwned, underDeadline } from './owned-workflow';
 
 /** How long a batch job's prepared requests are kept: past its 24 h window and the collection after it. */
 const ITEMS_SECONDS = 31 * 86_400;
@@ -241,33 +240,15 @@ export class BatchService {
     }
   }
 
-  private async control<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await this.deps.client.connection.withDeadline(Date.now() + this.deps.config.api.temporalDeadlineMs, call);
-    } catch (err) {
-      if (isDeadlineExceeded(err)) throw temporalUnavailable();
-      throw err;
-    }
+  private control<T>(call: () => Promise<T>): Promise<T> {
+    return underDeadline(this.deps.client, this.deps.config.api.temporalDeadlineMs, call);
   }
 
-  private async describeOwned(
+  private describeOwned(
     handle: WorkflowHandle<ProviderBatchWorkflow>,
     tenantId: string,
   ): Promise<WorkflowExecutionDescription> {
-    let description: WorkflowExecutionDescription;
-    try {
-      description = await this.control(() => handle.describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw batchNotFound(handle.workflowId);
-      throw err;
-    }
-    if (
-      description.type !== PROVIDER_BATCH_WORKFLOW ||
-      description.typedSearchAttributes.get(attributes.TENANT) !== tenantId
-    ) {
-      throw batchNotFound(handle.workflowId);
-    }
-    return description;
+    return describeOwned((call) => this.control(call), handle, tenantId, batchNotFound, PROVIDER_BATCH_WORKFLOW);
   }
 }
 

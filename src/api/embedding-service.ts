@@ -22,7 +22,8 @@ import { failureHttpOf } from '../contract/failure-http';
 import { HttpError } from './http-error';
 import { MicroBatcher } from './micro-batcher';
 import { refuseOverCap } from './spend-check';
-import { isDeadlineExceeded, isWaitOver, temporalUnavailable } from './temporal-errors';
+import { isWaitOver } from './temporal-errors';
+import { underDeadline } from './owned-workflow';
 
 /** One text on its way to a batch. */
 interface QueuedText {
@@ -254,7 +255,7 @@ export class EmbeddingService {
   ): Promise<WorkflowHandle<EmbeddingBatchWorkflow>> {
     const release = await this.admission.enter(this.admission.starts, this.admission.deadline(), signal);
     try {
-      return await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, () =>
+      return await underDeadline(this.client, this.config.api.temporalDeadlineMs, () =>
         this.client.workflow.start<EmbeddingBatchWorkflow>(EMBEDDING_BATCH_WORKFLOW, {
           workflowId: input.batchId,
           taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
@@ -272,9 +273,6 @@ export class EmbeddingService {
           staticSummary: `embeddings ${input.target.model} · ${input.items.length} texts`,
         }),
       );
-    } catch (err) {
-      if (isDeadlineExceeded(err)) throw temporalUnavailable();
-      throw err;
     } finally {
       release();
     }

@@ -30,6 +30,7 @@ import { readJobView } from './job-view-reader';
 import { jobStartOptions } from './job-start-options';
 import { Admission, type AdmissionTicket } from './admission';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
+import { describeOwned, underDeadline } from './owned-workflow';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 
@@ -249,13 +250,8 @@ export class JobService {
     }
   }
 
-  private async control<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, call);
-    } catch (err) {
-      if (isDeadlineExceeded(err)) throw temporalUnavailable();
-      throw err;
-    }
+  private control<T>(call: () => Promise<T>): Promise<T> {
+    return underDeadline(this.client, this.config.api.temporalDeadlineMs, call);
   }
 
   private toView(
@@ -272,19 +268,10 @@ export class JobService {
     });
   }
 
-  private async describeOwned(
+  private describeOwned(
     handle: WorkflowHandle<AiJobWorkflow>,
     tenantId: string,
   ): Promise<WorkflowExecutionDescription> {
-    let description: WorkflowExecutionDescription;
-    try {
-      description = await this.control(() => handle.describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw jobNotFound(handle.workflowId);
-      throw err;
-    }
-    // Another tenant's job is reported exactly like a job that does not exist.
-    if (description.typedSearchAttributes.get(attributes.TENANT) !== tenantId) throw jobNotFound(handle.workflowId);
-    return description;
+    return describeOwned((call) => this.control(call), handle, tenantId, jobNotFound);
   }
 }
