@@ -44,6 +44,11 @@ export interface MockBehavior {
    * @default 86400000
    */
   batchExpiryMs: number;
+  /**
+   * Pause between the frames of a streamed answer, in milliseconds; a request's `chunk-gap` directive replaces it.
+   * @default 0
+   */
+  streamChunkGapMs: number;
 }
 
 /** The behavior of a freshly started mock. */
@@ -53,6 +58,7 @@ export const DEFAULT_BEHAVIOR: Readonly<MockBehavior> = Object.freeze({
   retryAfterSeconds: 1,
   batchCompletionMs: 2000,
   batchExpiryMs: 24 * 60 * 60 * 1000,
+  streamChunkGapMs: 0,
 });
 
 /** A behavior setting that cannot be used; the message names the field. */
@@ -145,6 +151,9 @@ export function validateBehaviorPatch(input: unknown): Partial<MockBehavior> {
         break;
       case 'batchExpiryMs':
         if (value !== undefined) patch.batchExpiryMs = nonNegativeNumber(field, value);
+        break;
+      case 'streamChunkGapMs':
+        if (value !== undefined) patch.streamChunkGapMs = nonNegativeNumber(field, value);
         break;
       default:
         throw new MockBehaviorError(field, 'unknown behavior field');

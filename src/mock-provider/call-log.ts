@@ -28,6 +28,11 @@ export interface MockCall {
   completionTokens: number;
   /** The first {@link PROMPT_HEAD_CHARS} characters of the last user message, `[[mock:…]]` markers removed. */
   promptHead: string;
+  /**
+   * Set for a streamed answer only: `'complete'` when every event was sent, `'cut'` when the stream broke off
+   * (a stream fault, or the client going away), in which case `completionTokens` are those sent by then.
+   */
+  streamed?: 'complete' | 'cut';
 }
 
 /** The log as served by `GET /_mock/calls`. */

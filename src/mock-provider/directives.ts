@@ -24,6 +24,14 @@ export interface Directives {
    * own output limit when it sends one, as real providers do.
    */
   outputTokens?: number;
+  /** Pause between the frames of a streamed answer, replacing the behavior's `streamChunkGapMs`. */
+  chunkGapMs?: number;
+  /** Streamed answers only: close the connection abruptly after this many content chunks. */
+  streamDrop?: number;
+  /** Streamed answers only: stop sending after this many content chunks, holding the connection open. */
+  streamHang?: number;
+  /** Streamed answers only: after this many content chunks, send a chunk that is not valid JSON, then end. */
+  streamMalformed?: number;
 }
 
 /** A directive that cannot be used; answered with a 400 so a typo in a test does not pass silently. */
@@ -83,6 +91,18 @@ function apply(directives: Directives, name: string, raw: string | undefined): v
     case 'output-tokens':
       directives.outputTokens = integerIn(name, needValue(), 1, MAX_OUTPUT_TOKENS);
       return;
+    case 'chunk-gap':
+      directives.chunkGapMs = integerIn(name, needValue(), 0, 3_600_000);
+      return;
+    case 'stream-drop':
+      directives.streamDrop = integerIn(name, needValue(), 0, MAX_OUTPUT_TOKENS);
+      return;
+    case 'stream-hang':
+      directives.streamHang = integerIn(name, needValue(), 0, MAX_OUTPUT_TOKENS);
+      return;
+    case 'stream-malformed':
+      directives.streamMalformed = integerIn(name, needValue(), 0, MAX_OUTPUT_TOKENS);
+      return;
     case 'hang':
       directives.hang = flag(name, raw);
       return;
@@ -110,6 +130,10 @@ const HEADER_NAMES: ReadonlyArray<readonly [header: string, name: string]> = [
   ['x-mock-malformed', 'malformed'],
   ['x-mock-content-policy', 'content-policy'],
   ['x-mock-quota', 'quota'],
+  ['x-mock-chunk-gap-ms', 'chunk-gap'],
+  ['x-mock-stream-drop', 'stream-drop'],
+  ['x-mock-stream-hang', 'stream-hang'],
+  ['x-mock-stream-malformed', 'stream-malformed'],
 ];
 
 /** Reads `x-mock-*` headers; throws {@link DirectiveError} on an unusable value. */

@@ -95,5 +95,12 @@ export function readMockProviderEnv(env: Env): MockProviderOptions {
     'a non-negative number of milliseconds',
   );
   if (expiryMs !== undefined) options.batchExpiryMs = expiryMs;
+  const chunkGapMs = numberVar(
+    env,
+    'MOCK_PROVIDER_STREAM_CHUNK_GAP_MS',
+    isNonNegative,
+    'a non-negative number of milliseconds',
+  );
+  if (chunkGapMs !== undefined) options.streamChunkGapMs = chunkGapMs;
   return options;
 }

@@ -6,6 +6,9 @@
  * `x-mock-*` headers or `[[mock:…]]` markers in the last user message: `status=503`, `latency=200`,
  * `retry-after=2`, `hang`, `malformed`, `content-policy`, `quota`, `fail-times=2`, and
  * `output-tokens=5000` (a reply that long, cut at the request's own output limit).
+ * Streamed answers (`stream: true`, Anthropic's `stream: true`, Gemini's `:streamGenerateContent`) carry the same
+ * text, tool calls and usage in each provider's event format; `chunk-gap=50` spaces their events, and
+ * `stream-drop=N`, `stream-hang=N` and `stream-malformed=N` break them after N content chunks.
  * `GET /_mock/stats`, `GET /_mock/calls` (every successful call, with its usage), `POST /_mock/reset` and
  * `POST /_mock/behavior` inspect and steer a running mock.
  */

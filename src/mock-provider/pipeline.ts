@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { PROMPT_HEAD_CHARS, type ReportedUsage } from './call-log';
+import { type MockCall, PROMPT_HEAD_CHARS, type ReportedUsage } from './call-log';
 import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
 import { type Fault, requestFingerprint } from './faults';
 import { delay, type RequestBody, sendJsonText } from './http-io';
@@ -13,6 +13,8 @@ import {
   type WireReply,
 } from './provider';
 import { type MockState } from './state';
+import { type StreamFrame } from './stream-frames';
+import { type StreamFault, writeStream } from './stream-writer';
 import { retryAfterHeaders } from './wire-headers';
 
 /** A provider request as read off the wire. */
@@ -24,9 +26,26 @@ export interface ProviderRequest {
   body: RequestBody;
 }
 
+/** What the call log records once a successful answer is sent. */
+interface SuccessRecord {
+  model: string;
+  promptHead: string;
+  usage: ReportedUsage;
+}
+
 /** What to do with a request once it has been read. */
 type Answer =
   | { kind: 'hang' }
+  | {
+      kind: 'stream';
+      frames: StreamFrame[];
+      headers: Record<string, string>;
+      latencyMs: number | undefined;
+      /** The request's `chunk-gap` directive, which replaces the behavior's. */
+      gapMs: number | undefined;
+      fault: StreamFault | undefined;
+      success: SuccessRecord;
+    }
   | {
       kind: 'send';
       status: number;
@@ -37,7 +56,7 @@ type Answer =
       /** The request's own latency directive, which replaces the behavior's. */
       latencyMs: number | undefined;
       /** Set for a successful completion only: what the call log records once the answer is sent. */
-      success?: { model: string; promptHead: string; usage: ReportedUsage };
+      success?: SuccessRecord;
     };
 
 /** Faults answered with an error body (as opposed to silence or broken JSON). */
@@ -56,6 +75,14 @@ function send(
     headers: { ...headers, ...reply.headers },
     latencyMs,
   };
+}
+
+/** The first mid-stream fault a request asks for, in a fixed order when it asks for several. */
+function streamFault(d: Directives): StreamFault | undefined {
+  if (d.streamDrop !== undefined) return { kind: 'drop', afterChunks: d.streamDrop };
+  if (d.streamHang !== undefined) return { kind: 'hang', afterChunks: d.streamHang };
+  if (d.streamMalformed !== undefined) return { kind: 'malformed', afterChunks: d.streamMalformed };
+  return undefined;
 }
 
 function readDirectives(call: ParsedCall, headers: IncomingHttpHeaders): { directives: Directives; cleanText: string } {
@@ -121,15 +148,24 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
   const fingerprint = (): string => requestFingerprint(endpoint.id, text);
   const fault = state.faults.decide(directives, state.behavior.errorRates, fingerprint);
   if (fault === undefined) {
-    const success = call.succeed(ctx, cleanText);
-    return {
-      ...send({ status: 200, body: success }, latencyMs, limitHeaders),
-      success: {
-        model: call.model,
-        promptHead: cleanText.slice(0, PROMPT_HEAD_CHARS),
-        usage: wire.reportedUsage(success),
-      },
+    const body = call.succeed(ctx, cleanText);
+    const success = {
+      model: call.model,
+      promptHead: cleanText.slice(0, PROMPT_HEAD_CHARS),
+      usage: wire.reportedUsage(body),
     };
+    if (call.stream !== undefined) {
+      return {
+        kind: 'stream',
+        frames: call.stream(body),
+        headers: limitHeaders,
+        latencyMs,
+        gapMs: directives.chunkGapMs,
+        fault: streamFault(directives),
+        success,
+      };
+    }
+    return { ...send({ status: 200, body }, latencyMs, limitHeaders), success };
   }
   if (fault.kind === 'hang') return { kind: 'hang' };
   if (fault.kind === 'malformed') {
@@ -168,19 +204,33 @@ export async function serveProviderCall(
   if (!(await delay(answer.latencyMs ?? state.behavior.latencyMs, res))) return;
   const headers =
     wire.requestIdHeader === undefined ? answer.headers : { ...answer.headers, [wire.requestIdHeader]: ctx.requestId };
-  state.stats.recordOutcome(answer.outcome);
-  sendJsonText(res, answer.status, answer.text, headers);
-  if (answer.success !== undefined && apiKey !== undefined) {
-    const { model, promptHead, usage } = answer.success;
-    state.stats.recordCall({
+  const record = (success: SuccessRecord, key: string, streamed?: MockCall['streamed']): void => {
+    const { model, promptHead, usage } = success;
+    const call: MockCall = {
       sequence,
       at: Date.now(),
       endpoint: endpoint.id,
       provider: wire.name,
       model,
-      apiKey,
+      apiKey: key,
       ...usage,
       promptHead,
-    });
+    };
+    // Only streamed answers carry the field, so the entries of plain answers keep their exact shape.
+    state.stats.recordCall(streamed === undefined ? call : { ...call, streamed });
+  };
+  if (answer.kind === 'stream') {
+    state.stats.recordOutcome('200');
+    const { frames, gapMs, fault, success } = answer;
+    const result = await writeStream(res, frames, { headers, gapMs: gapMs ?? state.behavior.streamChunkGapMs, fault });
+    if (apiKey === undefined) return;
+    // A cut stream is still a paid call: the provider bills the prompt and every output token it sent.
+    const usage =
+      result.streamed === 'complete' ? success.usage : { ...success.usage, completionTokens: result.completionTokens };
+    record({ ...success, usage }, apiKey, result.streamed);
+    return;
   }
+  state.stats.recordOutcome(answer.outcome);
+  sendJsonText(res, answer.status, answer.text, headers);
+  if (answer.success !== undefined && apiKey !== undefined) record(answer.success, apiKey);
 }

@@ -7,6 +7,7 @@ import { type IncomingHttpHeaders } from 'node:http';
 import { type ReportedUsage } from './call-log';
 import { type EndpointId, type WireName } from './endpoint-ids';
 import { type JsonObject } from './json';
+import { type StreamFrame } from './stream-frames';
 
 /** An answer to send: status, JSON body and any headers beyond content-type and request id. */
 export interface WireReply {
@@ -70,6 +71,11 @@ export interface ParsedCall {
   succeed(ctx: ReplyContext, cleanText: string): unknown;
   /** Replaces the provider's content-policy rejection where the real endpoint answers differently. */
   contentPolicy?(ctx: ReplyContext): WireReply;
+  /**
+   * Present when the request asked for a streamed answer: the success body (from {@link succeed}) as the
+   * provider's stream of events.
+   */
+  stream?(body: unknown): StreamFrame[];
 }
 
 /** The outcome of reading a request body. */

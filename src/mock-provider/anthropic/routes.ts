@@ -3,6 +3,7 @@ import { estimateTokensOf } from '../content';
 import { type JsonObject, readTokenLimit } from '../json';
 import { type MockEndpoint, type MockProviderRoutes, type ParseResult, type ReplyContext } from '../provider';
 import { readAnthropicChat } from './chat-input';
+import { messageStreamEvents } from './message-stream';
 import { anthropicWire } from './wire';
 
 /** `toolu_…` ids: unique per answer (the sequence) and per call within it, and the same for the same request order. */
@@ -23,7 +24,8 @@ function parseMessages(body: JsonObject): ParseResult {
   if (system !== undefined && typeof system !== 'string' && !Array.isArray(system)) {
     return { ok: false, message: 'system: Input should be a valid string or a list of text blocks' };
   }
-  if (stream === true) return { ok: false, message: 'stream: the mock provider does not support streaming' };
+  if (stream !== undefined && typeof stream !== 'boolean')
+    return { ok: false, message: 'stream: Input should be a valid boolean' };
 
   const read = readAnthropicChat(body);
   if (!read.ok) return read;
@@ -34,6 +36,7 @@ function parseMessages(body: JsonObject): ParseResult {
     call: {
       model,
       lastUserText: read.lastUserText,
+      ...(stream === true ? { stream: messageStreamEvents } : {}),
       succeed(ctx: ReplyContext, cleanText: string) {
         const output = answerChat({
           ...read.input,

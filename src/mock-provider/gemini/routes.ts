@@ -11,6 +11,7 @@ import {
   type RouteMatch,
 } from '../provider';
 import { readGeminiChat } from './chat-input';
+import { generateContentEvents } from './content-stream';
 import { geminiWire } from './wire';
 
 /** Text of a Gemini `Content`: the concatenated text of its parts. */
@@ -27,7 +28,7 @@ function modelOf(params: PathParams): string {
   return params.model ?? 'unknown';
 }
 
-function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult {
+function parseGenerateContent(body: JsonObject, params: PathParams, streamed = false): ParseResult {
   const model = modelOf(params);
   const request = readGeminiChat(body, model);
   if (typeof request === 'string') return { ok: false, message: request };
@@ -40,6 +41,7 @@ function parseGenerateContent(body: JsonObject, params: PathParams): ParseResult
   const call: ParsedCall = {
     model,
     lastUserText: request.lastUserText,
+    ...(streamed ? { stream: generateContentEvents } : {}),
     succeed(ctx: ReplyContext, cleanText: string) {
       const answer = answerChat({ ...request.input, lastUserText: cleanText, outputTokens: ctx.outputTokens });
       // Every candidate is the same deterministic answer; each is billed, as the real API bills each candidate.
@@ -149,6 +151,16 @@ export const geminiGenerateContent: MockEndpoint = {
   parse: parseGenerateContent,
 };
 
+/**
+ * `POST /gemini/v1beta/models/{model}:streamGenerateContent`, answered as server-sent events (what `?alt=sse`, which
+ * the SDK always sends, asks for). Counted as `gemini.generateContent`: the same call, streamed.
+ */
+export const geminiStreamGenerateContent: MockEndpoint = {
+  id: 'gemini.generateContent',
+  wire: geminiWire,
+  parse: (body, params) => parseGenerateContent(body, params, true),
+};
+
 /** `POST /gemini/v1beta/models/{model}:embedContent` */
 export const geminiEmbedContent: MockEndpoint = {
   id: 'gemini.embedContent',
@@ -169,6 +181,7 @@ export const geminiBatchEmbedContents: MockEndpoint = {
 // A Map, not an object literal: a method named like an inherited property (`:constructor`) must find nothing.
 const METHODS: ReadonlyMap<string, MockEndpoint> = new Map([
   ['generateContent', geminiGenerateContent],
+  ['streamGenerateContent', geminiStreamGenerateContent],
   ['embedContent', geminiEmbedContent],
   ['batchEmbedContents', geminiBatchEmbedContents],
 ]);

@@ -33,6 +33,8 @@ export interface OpenAIChatCall {
   promptTokens: number;
   /** The processing tier the answer reports. */
   serviceTier: string;
+  /** Set when `stream` is true: whether a usage chunk ends the stream (`stream_options.include_usage`). */
+  stream: { includeUsage: boolean } | undefined;
 }
 
 /** The outcome of reading a request: the call, or the message of OpenAI's 400. */
@@ -57,10 +59,7 @@ function readCall(body: JsonObject): OpenAIChatCall {
   if (typeof model !== 'string' || model === '') invalid('you must provide a model parameter');
   if (!Array.isArray(messages)) invalid("Missing required parameter: 'messages'.");
   if (messages.length === 0) invalid("Invalid 'messages': empty array. Expected an array with minimum length 1.");
-  if (stream === true) invalid("The mock provider does not support 'stream': true.");
-  if (body.stream_options !== undefined && body.stream_options !== null) {
-    invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
-  }
+  const streamed = readStream(stream, body.stream_options);
   // max_completion_tokens superseded max_tokens; the API rejects requests that send both, the mock takes the newer.
   const maxTokens = readTokenLimit(body.max_completion_tokens ?? body.max_tokens);
   if (maxTokens === 'invalid') invalid("Invalid 'max_completion_tokens': expected an integer of at least 1.");
@@ -101,7 +100,26 @@ function readCall(body: JsonObject): OpenAIChatCall {
     promptTokens,
     // OpenAI reports the tier that served the request: the one asked for, `default` for `auto`.
     serviceTier: tier === 'flex' || tier === 'priority' || tier === 'scale' ? tier : 'default',
+    stream: streamed,
   };
+}
+
+function readStream(stream: unknown, options: unknown): OpenAIChatCall['stream'] {
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
+    invalid("Invalid 'stream': expected a boolean.");
+  }
+  const hasOptions = options !== undefined && options !== null;
+  if (stream !== true) {
+    if (hasOptions) invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+    return undefined;
+  }
+  if (!hasOptions) return { includeUsage: false };
+  if (!isJsonObject(options)) invalid("Invalid 'stream_options': expected an object.");
+  const includeUsage = options.include_usage;
+  if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== 'boolean') {
+    invalid("Invalid 'stream_options.include_usage': expected a boolean.");
+  }
+  return { includeUsage: includeUsage === true };
 }
 
 function readNumber(body: JsonObject, field: string, min: number, max: number): void {

@@ -2,6 +2,7 @@ import { embed, estimateTokens, MAX_EMBEDDING_DIMENSIONS, toBase64Float32 } from
 import { type JsonObject, readTokenLimit } from '../json';
 import { type MockEndpoint, type MockProviderRoutes, type ParseResult, type ReplyContext } from '../provider';
 import { chatCompletionBody } from './chat-answer';
+import { chatCompletionChunks } from './chat-stream';
 import { readChatRequest } from './chat-request';
 import { openaiWire } from './wire';
 
@@ -9,12 +10,14 @@ function parseChat(body: JsonObject): ParseResult {
   const read = readChatRequest(body);
   if (!read.ok) return read;
   const { call } = read;
+  const { stream } = call;
   return {
     ok: true,
     call: {
       model: call.input.model,
       lastUserText: call.input.lastUserText,
       succeed: (ctx: ReplyContext, cleanText: string) => chatCompletionBody(call, ctx, cleanText),
+      ...(stream === undefined ? {} : { stream: (body: unknown) => chatCompletionChunks(body, stream.includeUsage) }),
     },
   };
 }
