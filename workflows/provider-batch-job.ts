@@ -17,6 +17,7 @@ import type {
   BatchJobInput,
   BatchJobResult,
   BatchJobStatus,
+  CollectedBatch,
   SubmittedBatch,
 } from '../src/contract/batch-job';
 import { FailureType } from '../src/contract/failure-types';
@@ -49,6 +50,16 @@ function keepProgress(status: BatchJobStatus): void {
   kept.set(status, text);
   upsertMemo({ progress });
 }
+
+/** What a batch the provider refused as a whole leaves to collect. */
+const NOTHING_COLLECTED: CollectedBatch = {
+  succeeded: 0,
+  failed: 0,
+  costUsd: 0,
+  usage: { inputTokens: 0, outputTokens: 0 },
+  outputFileId: null,
+  errorFileId: null,
+};
 
 /** The provider activities a batch job calls. */
 type BatchActivities = Pick<ProviderActivities, 'submitBatch' | 'batchStatus' | 'cancelBatch' | 'collectBatch'>;
@@ -143,10 +154,11 @@ async function runBatch(input: BatchJobInput, status: BatchJobStatus, reservatio
 
   status.phase = 'collecting';
   const failedWhole = final?.state === 'failed';
-  const collected = failedWhole
-    ? undefined
+  // A batch the provider refused as a whole ran none of its requests: nothing to collect, nothing to charge.
+  const collected: CollectedBatch = failedWhole
+    ? { ...NOTHING_COLLECTED, failed: input.total }
     : await shielded(() => calls.collectBatch({ ...call, itemsKey: input.itemsKey, price: input.target.price }));
-  const costUsd = collected?.costUsd ?? 0;
+  const { costUsd } = collected;
   await shielded(() => settleSteps.commitBudget({ reservationId, actualUsd: costUsd, tenantId: input.tenantId }));
 
   const state: BatchJobResult['state'] = failedWhole
@@ -156,24 +168,19 @@ async function runBatch(input: BatchJobInput, status: BatchJobStatus, reservatio
       : final?.state === 'expired'
         ? 'expired'
         : 'completed';
-  status.phase = state === 'cancelled' ? 'cancelled' : state === 'failed' ? 'failed' : 'completed';
-  status.done = collected?.succeeded ?? 0;
-  status.failed = collected?.failed ?? input.total;
+  status.phase = state === 'expired' ? 'completed' : state;
+  status.done = collected.succeeded;
+  status.failed = collected.failed;
   status.costUsd = costUsd;
   upsertSearchAttributes([
-    { key: attributes.STATUS, value: state === 'completed' ? 'completed' : state },
+    { key: attributes.STATUS, value: state },
     { key: attributes.COST_USD, value: costUsd },
   ]);
   return {
+    ...collected,
     jobId: input.jobId,
     state,
     total: input.total,
-    succeeded: collected?.succeeded ?? 0,
-    failed: collected?.failed ?? input.total,
-    costUsd,
-    usage: collected?.usage ?? { inputTokens: 0, outputTokens: 0 },
-    outputFileId: collected?.outputFileId ?? null,
-    errorFileId: collected?.errorFileId ?? null,
     ...(failedWhole && final?.error ? { error: final.error } : {}),
     completedAt: Math.floor(Date.now() / 1000),
   };

@@ -94,18 +94,11 @@ export interface BatchJobStatus {
   polledAt?: number;
 }
 
-export interface BatchJobResult {
+/** A batch job's end: what collecting its batch found, with its state and totals. */
+export interface BatchJobResult extends CollectedBatch {
   jobId: string;
   state: 'completed' | 'cancelled' | 'expired' | 'failed';
   total: number;
-  succeeded: number;
-  failed: number;
-  /** Charged, at the batch price. */
-  costUsd: number;
-  usage: { inputTokens: number; outputTokens: number };
-  /** In the file store: the answers and the errors, each in input order, as OpenAI's batch output files. */
-  outputFileId: string | null;
-  errorFileId: string | null;
   /** Why the provider refused the batch as a whole, when `state` is `failed`. */
   error?: string;
   completedAt: number;
@@ -149,8 +142,10 @@ export interface CollectBatchInput extends BatchCallInput {
 export interface CollectedBatch {
   succeeded: number;
   failed: number;
+  /** Charged, at the batch price. */
   costUsd: number;
   usage: { inputTokens: number; outputTokens: number };
+  /** In the file store: the answers and the errors, each in input order, as OpenAI's batch output files. */
   outputFileId: string | null;
   errorFileId: string | null;
 }
