@@ -23,7 +23,7 @@ export const TENANT: Security = [{ tenantBearer: [] }, { tenantApiKey: [] }];
 const OPERATOR: Security = [{ operatorBearer: [] }];
 const PUBLIC: Security = [];
 
-function json(schema: string, description: string, headers?: Record<string, JsonSchema>): JsonSchema {
+export function json(schema: string, description: string, headers?: Record<string, JsonSchema>): JsonSchema {
   return {
     description,
     ...(headers ? { headers } : {}),
@@ -31,7 +31,7 @@ function json(schema: string, description: string, headers?: Record<string, Json
   };
 }
 
-function body(schema: string, description: string): JsonSchema {
+export function body(schema: string, description: string): JsonSchema {
   return { required: true, description, content: { 'application/json': { schema: schemaRef(schema) } } };
 }
 
@@ -73,7 +73,7 @@ const CHAT_ERRORS: Record<string, string> = {
   '504': 'The job did not finish in time; it goes on and can be read at `GET /v1/jobs/{id}`.',
 };
 
-function openAIErrors(): Record<string, JsonSchema> {
+export function openAIErrors(): Record<string, JsonSchema> {
   return Object.fromEntries(
     Object.entries(CHAT_ERRORS).map(([status, description]) => [
       status,
@@ -97,8 +97,6 @@ export function problem(description: string, retryAfter = false): JsonSchema {
 /** Every route the API serves, by path and method. */
 export function paths(): Record<string, Record<string, Operation>> {
   const jobId = { $ref: '#/components/parameters/JobId' };
-  const fileId = { $ref: '#/components/parameters/FileId' };
-  const batchId = { $ref: '#/components/parameters/BatchId' };
   const accepted = json('JobAccepted', 'Accepted: the job runs; poll `Location`.', { Location: headerRef('Location') });
   return {
     '/v1/jobs': {
@@ -181,99 +179,6 @@ export function paths(): Record<string, Record<string, Operation>> {
           }),
           ...openAIErrors(),
         },
-      },
-    },
-    '/v1/embeddings': {
-      post: {
-        operationId: 'createEmbeddings',
-        summary: 'OpenAI-compatible embeddings; uncached texts are micro-batched with other requests’ texts.',
-        tags: ['openai'],
-        requestBody: body('EmbeddingsRequest', 'An OpenAI embeddings request; unknown fields are rejected.'),
-        responses: {
-          '200': json('Embeddings', 'One vector per input text, in order.', {
-            'x-switchyard-cost-usd': headerRef('SwitchyardCostUsd'),
-            'x-switchyard-cache': headerRef('SwitchyardCache'),
-            'x-switchyard-batch-wait-ms': headerRef('SwitchyardBatchWaitMs'),
-            'x-switchyard-batch-size': headerRef('SwitchyardBatchSize'),
-          }),
-          ...openAIErrors(),
-        },
-      },
-    },
-    '/v1/files': {
-      post: {
-        operationId: 'createFile',
-        summary: 'Upload a JSONL file of batch requests (`purpose: "batch"`), as OpenAI’s Files API.',
-        tags: ['openai'],
-        requestBody: {
-          required: true,
-          description: 'multipart/form-data with `file` (JSONL) and `purpose` (`batch`).',
-          content: {
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                required: ['file', 'purpose'],
-                properties: { file: { type: 'string', format: 'binary' }, purpose: { const: 'batch' } },
-              },
-            },
-          },
-        },
-        responses: { '200': json('File', 'The stored file.'), ...openAIErrors() },
-      },
-    },
-    '/v1/files/{file_id}': {
-      get: {
-        operationId: 'getFile',
-        summary: 'A file of the caller’s: an upload, or a batch job’s output or error file.',
-        tags: ['openai'],
-        parameters: [fileId],
-        responses: { '200': json('File', 'The file.'), ...openAIErrors() },
-      },
-      delete: {
-        operationId: 'deleteFile',
-        summary: 'Delete a file of the caller’s.',
-        tags: ['openai'],
-        parameters: [fileId],
-        responses: { '200': json('FileDeleted', 'Deleted.'), ...openAIErrors() },
-      },
-    },
-    '/v1/files/{file_id}/content': {
-      get: {
-        operationId: 'getFileContent',
-        summary: 'A file’s content: JSONL, in input order for a batch job’s output and error files.',
-        tags: ['openai'],
-        parameters: [fileId],
-        responses: {
-          '200': { description: 'The JSONL text.', content: { 'application/jsonl': { schema: { type: 'string' } } } },
-          ...openAIErrors(),
-        },
-      },
-    },
-    '/v1/batches': {
-      post: {
-        operationId: 'createBatch',
-        summary: 'Start a batch job on the provider’s Batch API: an uploaded file, or the requests in the body.',
-        tags: ['openai'],
-        requestBody: body('BatchRequest', 'OpenAI’s batch request, or `requests` in place of `input_file_id`.'),
-        responses: { '200': json('Batch', 'The batch, started.'), ...openAIErrors() },
-      },
-    },
-    '/v1/batches/{batch_id}': {
-      get: {
-        operationId: 'getBatch',
-        summary: 'A batch: status, counts of done and failed requests, cost so far; output files once it ends.',
-        tags: ['openai'],
-        parameters: [batchId],
-        responses: { '200': json('Batch', 'The batch.'), ...openAIErrors() },
-      },
-    },
-    '/v1/batches/{batch_id}/cancel': {
-      post: {
-        operationId: 'cancelBatch',
-        summary: 'Cancel a batch: the provider stops it; what it answered before is collected and charged.',
-        tags: ['openai'],
-        parameters: [batchId],
-        responses: { '200': json('Batch', 'The batch, cancelling.'), ...openAIErrors() },
       },
     },
     '/v1/spend': {

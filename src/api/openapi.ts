@@ -1,6 +1,8 @@
 import { version } from '../../package.json';
 import { paths, problem, schemaRef, TENANT, type Operation } from './openapi-paths';
+import { batchedWorkPaths } from './openapi-batched-paths';
 import { responseSchemas, type JsonSchema } from './openapi-responses';
+import { batchedWorkSchemas } from './openapi-batched-responses';
 import { requestSchemaOf } from './openapi-zod';
 import { IDEMPOTENCY_KEY } from './routes/jobs';
 import { payloadsJsonSchema } from '../codec/payload-json';
@@ -39,6 +41,7 @@ function components(): OpenApiDocument['components'] {
       JobId: requestSchemaOf(jobIdSchema),
       Payloads: requestSchemaOf(payloadsJsonSchema),
       ...responseSchemas,
+      ...batchedWorkSchemas,
     },
     parameters: {
       JobId: { name: 'id', in: 'path', required: true, schema: schemaRef('JobId') },
@@ -131,7 +134,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     security: TENANT,
-    paths: paths(),
+    paths: { ...paths(), ...batchedWorkPaths() },
     components: components(),
   };
 }

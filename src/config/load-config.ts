@@ -10,10 +10,9 @@ import { DEFAULT_CODEC_CORS_ORIGINS } from '../codec/cors-origins';
 import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import { fallbackSchema } from './route-schema';
+import { batchingSchema, batchJobsSchema } from './batched-work-schema';
 import {
   admissionSchema,
-  batchingSchema,
-  batchJobsSchema,
   circuitBreakerSchema,
   configFileSchema,
   providerSchema,
