@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BatchView } from '../../src/api/batch-view';
 import { BATCH_PRICE_FACTOR } from '../../src/contract/batch-job';
+import { embed } from '../../src/mock-provider/content';
 import type { PeriodSpend, TenantSpend } from '../../src/stores/ledger/contract';
 import { startDevServer, type DevServer } from '../helpers/dev-server';
 import { startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
@@ -29,6 +30,13 @@ const ENDED = ['completed', 'failed', 'cancelled', 'expired'];
 const config = {
   models: {
     'pricey-chat': { provider: 'openai', model: 'gpt-4o-mini', inputUsdPerMTok: 1000, outputUsdPerMTok: 1000 },
+    'pricey-embed': {
+      provider: 'openai',
+      model: 'text-embedding-3-small',
+      inputUsdPerMTok: 1000,
+      outputUsdPerMTok: 0,
+      kind: 'embedding',
+    },
   },
   // Short polls, so that progress shows and a restart only costs a second of waiting.
   batchJobs: { pollInitialSeconds: 0.5, pollMaxSeconds: 1 },
@@ -352,3 +360,43 @@ test(
     }),
   180_000,
 );
+
+test('embeddings whose worker is killed mid-call are embedded by the next worker, and charged what the provider billed', async () => {
+  const { mock, api: running } = started();
+  const url = running!.url;
+  const spendBefore = await spend();
+  const callsBefore = mock.calls().calls.length;
+  // The provider takes a second, so the kill lands while the batches' calls are out.
+  mock.setBehavior({ latencyMs: 1_000 });
+  try {
+    const stamp = Date.now();
+    const texts = Array.from({ length: 200 }, (_, i) => `embedded through a crash ${i} ${stamp}`);
+    const answers = Promise.all(
+      texts.map((text) =>
+        api(url, 'POST', '/v1/embeddings', { body: { model: 'pricey-embed', input: text }, key: KEY }),
+      ),
+    );
+    await sleep(500);
+    const current = workers.at(-1)!;
+    current.kill('SIGKILL');
+    await exited(current);
+    await startWorker();
+    const done = await answers;
+    done.forEach((answer, i) => {
+      expect(answer.status).toBe(200);
+      expect(answer.body.data[0].embedding).toEqual(embed(texts[i] ?? ''));
+    });
+    const calls = mock
+      .calls()
+      .calls.slice(callsBefore)
+      .filter((call) => call.endpoint === 'openai.embeddings');
+    const tokens = calls.reduce((sum, call) => sum + call.promptTokens, 0);
+    // Every texts' call was paid once and charged once; the killed worker's calls were cut before an answer.
+    expect(tokens).toBe(done.reduce((sum, answer) => sum + (answer.body.usage.prompt_tokens as number), 0));
+    const spendAfter = await spend();
+    expect(spendAfter.committedUsd - spendBefore.committedUsd).toBeCloseTo(tokens * PRICE_PER_TOKEN, 6);
+    expect(spendAfter.reservedUsd).toBe(spendBefore.reservedUsd);
+  } finally {
+    mock.setBehavior({ latencyMs: 0 });
+  }
+}, 120_000);
