@@ -14,6 +14,11 @@ export class ProviderError extends Error {
       retryAfterMs?: number;
       /** The provider's own error code, e.g. `insufficient_quota`. */
       providerCode?: string;
+      /**
+       * For a streamed call that failed once its stream had begun: how many deltas the caller had been handed.
+       * 0 or absent means nothing of the answer reached it, so the call can be retried or moved on unseen.
+       */
+      streamedDeltas?: number;
     } = {},
   ) {
     super(message);

@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatRequest, ProviderType } from '../../src/contract/chat';
+import type { ChatStreamDelta } from '../../src/contract/chat-stream';
 import type { EmbeddingCall, Embeddings } from '../../src/contract/embeddings';
 import type {
   ProviderBatchItem,
@@ -33,6 +34,30 @@ export interface ChatCallInput {
   timeoutMs?: number;
 }
 
+/** One streamed chat call: a chat call plus where its pieces go as they arrive. */
+export interface ChatStreamCallInput extends ChatCallInput {
+  /**
+   * Called once per piece of the answer, in order, as the provider sends it. A throw stops the stream (the HTTP
+   * request is aborted) and the call rejects with what was thrown, unclassified: it is the caller's failure.
+   */
+  onDelta: (delta: ChatStreamDelta) => void;
+  /**
+   * Longest silence allowed between two events of the stream (and before the first), in milliseconds; a stream
+   * quiet for longer fails with TIMEOUT. Defaults to the call's own timeout.
+   */
+  idleTimeoutMs?: number;
+}
+
+/** What a streamed chat call resolves with once its stream has ended. */
+export interface ChatStreamOutcome {
+  /** The whole answer, as {@link ProviderAdapter.chat} would have returned it for the same request. */
+  completion: ChatCompletion;
+  /** True when the provider reported no usage and `completion.usage` is an estimate from the texts. */
+  usageEstimated: boolean;
+  /** How many times `onDelta` was called. */
+  deltas: number;
+}
+
 /** One embeddings call, in Switchyard's normalised shape. */
 export interface EmbedCallInput extends EmbeddingCall {
   /** Aborts the HTTP request when the job is cancelled. */
@@ -49,6 +74,19 @@ export interface ProviderAdapter {
    * whose `type` classifies the failure.
    */
   chat(input: ChatCallInput): Promise<ChatCompletion>;
+  /**
+   * Calls the provider with a streamed answer, handing each piece to `input.onDelta` in the terms of OpenAI's
+   * `chat.completion.chunk` as it arrives: the first piece of a choice carries `role`, a tool call's first piece
+   * its id and name and later ones fragments of its arguments, and the last piece of a choice its
+   * `finish_reason`. Resolves once the stream has ended with the assembled completion, equal to what
+   * {@link ProviderAdapter.chat} returns for the same answer (ids and `created` aside).
+   *
+   * Rejects like `chat`: an HTTP error before the stream begins is classified as `chat` classifies it; a
+   * stream that breaks off is SERVER_ERROR, one that stops making sense MALFORMED_RESPONSE, one quiet for
+   * `idleTimeoutMs` TIMEOUT, each with `details.streamedDeltas`; a cancelled call rejects with the abort.
+   * Absent where the adapter cannot stream.
+   */
+  chatStream?(input: ChatStreamCallInput): Promise<ChatStreamOutcome>;
   /**
    * Embeds texts, for providers with an embeddings API (absent for Anthropic, which has none). Rejects with a
    * `ProviderError` like {@link ProviderAdapter.chat}.

@@ -2,9 +2,16 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { ChatCompletion } from '../../../src/contract/chat';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { guardedCall } from '../guarded-call';
-import type { ChatCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import type {
+  ChatCallInput,
+  ChatStreamCallInput,
+  ChatStreamOutcome,
+  ProviderAdapter,
+  ProviderConnection,
+} from '../types';
 import { createAnthropicBatches } from './batch-adapter';
 import { classifyAnthropicError } from './errors';
+import { streamAnthropicChat } from './stream';
 import { structuredOutputTool } from './tools';
 import { fromAnthropicMessage, toAnthropicRequest } from './wire';
 
@@ -40,6 +47,9 @@ export function createAnthropicAdapter(connection: ProviderConnection): Provider
           }),
       );
       return fromAnthropicMessage(raw, model, structuredOutputTool(request));
+    },
+    chatStream(input: ChatStreamCallInput): Promise<ChatStreamOutcome> {
+      return streamAnthropicChat(client, connection, input);
     },
     batches: createAnthropicBatches(client, connection),
   };

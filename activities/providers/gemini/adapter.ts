@@ -1,13 +1,20 @@
 import { GoogleGenAI } from '@google/genai';
 import type { ChatCompletion } from '../../../src/contract/chat';
-import { FailureType } from '../../../src/contract/failure-types';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { guardedCall } from '../guarded-call';
-import { ProviderError } from '../provider-error';
 import type { Embeddings } from '../../../src/contract/embeddings';
-import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import type {
+  ChatCallInput,
+  ChatStreamCallInput,
+  ChatStreamOutcome,
+  EmbedCallInput,
+  ProviderAdapter,
+  ProviderConnection,
+} from '../types';
 import { fromGeminiEmbeddings, toGeminiEmbedRequest } from './embeddings-wire';
 import { classifyGeminiError } from './errors';
+import { requireTurns } from './require-turns';
+import { streamGeminiChat } from './stream';
 import { fromGeminiResponse, toGeminiRequest } from './wire';
 
 /**
@@ -41,16 +48,13 @@ export function createGeminiAdapter(connection: ProviderConnection): ProviderAda
           abortSignal,
           defaultMaxTokens: connection.defaultMaxTokens,
         });
-        // With no turn at all the SDK throws a plain Error before any call, which would read as a provider
-        // fault: retried, and counted against the circuit every tenant shares. The request is invalid.
-        if (params.contents === undefined || (Array.isArray(params.contents) && params.contents.length === 0)) {
-          throw new ProviderError(FailureType.InvalidRequest, 'Gemini needs at least one user or assistant message.', {
-            status: 400,
-          });
-        }
+        requireTurns(params);
         return client.models.generateContent(params);
       });
       return fromGeminiResponse(raw, model);
+    },
+    chatStream(input: ChatStreamCallInput): Promise<ChatStreamOutcome> {
+      return streamGeminiChat(client, connection, input);
     },
     async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
       const raw = await guardedCall(

@@ -3,10 +3,18 @@ import type { ChatCompletion } from '../../../src/contract/chat';
 import { connectionProblem, unconfiguredAdapter } from '../connection-check';
 import { guardedCall } from '../guarded-call';
 import type { Embeddings } from '../../../src/contract/embeddings';
-import type { ChatCallInput, EmbedCallInput, ProviderAdapter, ProviderConnection } from '../types';
+import type {
+  ChatCallInput,
+  ChatStreamCallInput,
+  ChatStreamOutcome,
+  EmbedCallInput,
+  ProviderAdapter,
+  ProviderConnection,
+} from '../types';
 import { createOpenAIBatches } from './batch-adapter';
 import { fromOpenAIEmbeddings, toOpenAIEmbeddingRequest } from './embeddings-wire';
 import { classifyOpenAIError } from './errors';
+import { streamOpenAIChat } from './stream';
 import { type OpenAIWireType, toChatCompletion, toOpenAIRequest } from './wire';
 
 /**
@@ -47,6 +55,9 @@ export function createOpenAIAdapter(type: OpenAIWireType, connection: ProviderCo
           }),
       );
       return toChatCompletion(raw, model);
+    },
+    chatStream(input: ChatStreamCallInput): Promise<ChatStreamOutcome> {
+      return streamOpenAIChat(client, type, connection, input);
     },
     async embed({ signal, timeoutMs, ...call }: EmbedCallInput): Promise<Embeddings> {
       const raw = await guardedCall(
