@@ -17,6 +17,8 @@ import { createKeyStateStore } from './key-state/open';
 import type { BudgetLedger } from './ledger/contract';
 import type { CancelMark } from './cancel-marks';
 import { createBudgetLedger } from './ledger/open';
+import type { StreamSettings, StreamStore } from './streams/contract';
+import { createStreamStore } from './streams/open';
 
 /** Where stored requests live in the cache store, apart from cached responses. */
 const REQUESTS_NAMESPACE = 'switchyard:requests';
@@ -42,6 +44,8 @@ export interface SharedStoreOptions {
   /** The ledger, circuits, key state and rate counters. */
   countersUrl: StoreUrl;
   circuits: CircuitSettings;
+  /** The stream store's settings (on CACHE_URL); its defaults when absent. */
+  streams?: StreamSettings;
 }
 
 /** Every store a process shares with the others: the cache on CACHE_URL, the rest on COUNTERS_URL. */
@@ -63,6 +67,8 @@ export interface SharedStores {
   batchItems: ResponseCacheStore<BatchJobItems>;
   /** Jobs whose cancellation the API requested (see `CancelMarks`). */
   cancellations: ResponseCacheStore<CancelMark>;
+  /** Streamed answers' chunks, from the worker that produces them to the API processes that send them. */
+  streams: StreamStore;
   ledger: BudgetLedger;
   /** Circuit breakers of the providers' models. */
   circuits: CircuitStore;
@@ -110,6 +116,7 @@ export async function openSharedStores(options: SharedStoreOptions): Promise<Sha
       batchCalls: await open(createResponseCache<SubmittedBatch>(cacheUrl, { namespace: BATCH_CALLS_NAMESPACE })),
       batchItems: await open(createResponseCache<BatchJobItems>(cacheUrl, { namespace: BATCH_ITEMS_NAMESPACE })),
       cancellations: await open(createResponseCache<CancelMark>(cacheUrl, { namespace: CANCELLATIONS_NAMESPACE })),
+      streams: await open(createStreamStore(cacheUrl, options.streams)),
       ledger: await open(createBudgetLedger(countersUrl)),
       circuits: await open(createCircuitStore(countersUrl, options.circuits)),
       keyState: await open(createKeyStateStore(countersUrl)),
