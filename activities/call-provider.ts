@@ -13,8 +13,13 @@ import { withHeartbeat } from './heartbeat';
 import type { CallSlots } from './call-slots';
 import type { LocalCallPolicy } from './local-call-policy';
 import type { CancelMarks } from '../src/stores/cancel-marks';
-import type { ChatRequest } from '../src/contract/chat';
+import type { ChatRequest, ChatUsage } from '../src/contract/chat';
 import type { ResponseCacheStore } from '../src/stores/cache/contract';
+import type { StreamStore } from '../src/stores/streams/contract';
+import { randomUUID } from 'node:crypto';
+import { JobStreamWriter } from './job-stream-writer';
+import { cutStreamUsage, streamedChat } from './streamed-chat';
+import type { ChatCallInput } from './providers/types';
 
 export interface CallProviderDeps {
   /** Requests too large for workflow history, fetched by reference. */
@@ -26,6 +31,8 @@ export interface CallProviderDeps {
   logger: Logger;
   /** For calls run as local activities in the jobs worker; absent on a provider queue's worker. */
   local?: LocalCallDeps;
+  /** Where streamed calls write their tokens; without it, a call asked to stream answers whole. */
+  streams?: StreamStore;
 }
 
 export interface LocalCallDeps {
@@ -79,7 +86,13 @@ async function callLocally(
   try {
     const result = await deps.journal.once(CallJournal.idOf(context.info), () =>
       local.policy.track(() =>
-        local.slots.run(input.providerId, signal, () => callWithPooledKey(deps, input, context, signal)),
+        local.slots.run(input.providerId, signal, () =>
+          // Only the job's own cancellation is charged for what its stream generated: a worker shutting down also
+          // aborts the call, whose retry elsewhere pays for the whole answer.
+          callWithPooledKey(deps, input, context, signal, (usage) =>
+            marked.signal.aborted ? chargeCutStream(deps, input, usage) : Promise.resolve(),
+          ),
+        ),
       ),
     );
     return input.commit && local.commitBudget
@@ -121,6 +134,7 @@ async function callWithPooledKey(
   input: ProviderCallInput,
   context: Context,
   signal: AbortSignal,
+  onCut?: (usage: ChatUsage) => Promise<void>,
 ): Promise<ProviderCallResult> {
   const attempt = context.info.attempt;
   const logFields: Record<string, unknown> = {
@@ -133,6 +147,8 @@ async function callWithPooledKey(
   let pool: KeyPool | undefined;
   let lease: KeyLease | undefined;
   const callId = CallJournal.idOf(context.info);
+  let writer: JobStreamWriter | undefined;
+  let request: ChatRequest | undefined;
   try {
     if (attempt > 1 || context.info.isLocal) {
       const recalled = await deps.journal.recall(callId);
@@ -142,16 +158,23 @@ async function callWithPooledKey(
       }
     }
     pool = deps.keyPools.pool(input.providerId);
-    const request = await requestToSend(deps.requests, input);
+    request = await requestToSend(deps.requests, input);
     lease = await pool.acquire(request);
     logFields.keyAlias = lease.alias;
     const adapter = deps.clients.adapterFor(input.providerId, lease.alias);
-    const completion = await adapter.chat({
+    const call: ChatCallInput = {
       model: input.model,
       request,
       signal,
       ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
-    });
+    };
+    writer =
+      input.stream && deps.streams
+        ? new JobStreamWriter(deps.streams, input.stream.id, randomUUID(), deps.logger)
+        : undefined;
+    const completion = writer
+      ? await streamedChat(adapter, call, writer, { providerId: input.providerId, attempt })
+      : await adapter.chat(call);
     const latencyMs = Math.round(performance.now() - started);
     deps.local?.policy.observe(input.providerId, latencyMs);
     const result: ProviderCallResult = { completion, latencyMs, attempt, keyAlias: lease.alias };
@@ -173,6 +196,8 @@ async function callWithPooledKey(
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     if (err instanceof ProviderError && !signal.aborted) deps.local?.policy.observe(input.providerId, latencyMs);
+    const cut = signal.aborted && writer && request ? cutStreamUsage(request, writer) : null;
+    if (cut && onCut) await onCut(cut);
     throw await failedCallError({ err, signal, attempt, latencyMs, pool, lease, logger: deps.logger, logFields });
   }
 }
@@ -188,5 +213,21 @@ async function settleQuietly(
     await pool.settle(lease, usedTokens);
   } catch (err) {
     deps.logger.warn({ ...logFields, err }, 'key usage not settled: the key state store is unavailable');
+  }
+}
+
+/**
+ * Commits a cancelled job's reservation at what its stream had generated when it was cut, for a local call that
+ * commits (the job's own release then finds it committed and leaves it). Best effort, like a commit with a call.
+ */
+async function chargeCutStream(deps: CallProviderDeps, input: ProviderCallInput, usage: ChatUsage): Promise<void> {
+  const commitBudget = deps.local?.commitBudget;
+  if (!input.commit || !commitBudget) return;
+  const actualUsd = costOf(usage, input.commit.price) ?? 0;
+  try {
+    await commitBudget({ reservationId: input.commit.reservationId, actualUsd, tenantId: input.commit.tenantId });
+    deps.logger.info({ jobId: input.jobId, usage, actualUsd }, 'cancelled stream charged for what it generated');
+  } catch (err) {
+    deps.logger.warn({ err, jobId: input.jobId }, 'cancelled stream not charged: the ledger is unavailable');
   }
 }

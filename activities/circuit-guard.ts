@@ -52,11 +52,11 @@ export function configuredCircuitModels(models: Record<string, { provider: strin
  * (reading the circuit) fails the attempt instead, retryable, since nothing has been spent yet.
  */
 export async function guardedCall<
-  I extends Pick<ProviderCallInput, 'providerId' | 'model'> & { jobId?: string; batchId?: string },
+  I extends Pick<ProviderCallInput, 'providerId' | 'model' | 'priorAttempts'> & { jobId?: string; batchId?: string },
   R,
 >(deps: CircuitDeps, input: I, call: (input: I) => Promise<R>): Promise<R> {
   const key = circuitKey(deps.circuitModels, input.providerId, input.model);
-  const attempt = Context.current().info.attempt;
+  const attempt = Context.current().info.attempt + (input.priorAttempts ?? 0);
   if (attempt > 1 && (await isOpen(deps.circuits, key))) {
     throw ApplicationFailure.create({
       type: FailureType.CircuitOpen,

@@ -63,3 +63,4 @@ export function createProviderActivities(deps: ProviderActivityDeps): ProviderAc
 }
 
 export { ProviderClients } from './provider-clients';
+export { createReserveAndCall } from './reserve-and-call';

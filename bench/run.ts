@@ -35,6 +35,7 @@ import { goodputScenario } from './scenarios/g-goodput';
 import { outageScenario } from './scenarios/h-outage';
 import { memoryScenario } from './scenarios/i-memory';
 import { embeddingsScenario } from './scenarios/j-embeddings';
+import { streamingScenario } from './scenarios/k-streaming';
 
 const SCENARIOS: Scenario[] = [
   floorScenario,
@@ -47,6 +48,7 @@ const SCENARIOS: Scenario[] = [
   outageScenario,
   memoryScenario,
   embeddingsScenario,
+  streamingScenario,
 ];
 
 const RESULTS_DIR = join(__dirname, 'results');

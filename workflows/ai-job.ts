@@ -16,12 +16,14 @@ import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
 import { Patch } from './patches';
+import { firstCallSteps, type FirstCall } from './first-call';
 import { overCapText } from './over-cap';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import { flightWorkflowId } from '../src/contract/flight';
 import { asFinalFailure } from '../src/contract/final-failure';
 import { leaveFlightSignal, statusQuery } from './messages';
 import type { AiJobInput, AiJobResult, CachedResponse, JobStatus, JobTarget } from '../src/contract/job';
+import type { ProviderCallInput } from '../src/contract/provider-call';
 
 /** Waiting on a shared flight: long, but the heartbeat notices a dead worker within seconds. */
 const flights = proxyActivities<JobActivities>({
@@ -97,7 +99,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
 }
 
 type ReservedPlan =
-  | { targets: JobTarget[]; downgraded: boolean; firstAdmission?: CircuitAdmission | boolean }
+  | { targets: JobTarget[]; downgraded: boolean; firstAdmission?: CircuitAdmission | boolean; firstCall?: FirstCall }
   | { cached: CachedResponse };
 
 /** Reserves the job's estimate; over a cap, applies the tenant's policy (reject, downgrade or cache-only). */
@@ -112,16 +114,44 @@ async function reserve(input: AiJobInput, reservation: { id: string }): Promise<
   // A job that calls its chain itself (no flight) asks its first target's circuit in the same step.
   const first = input.targets[0];
   if (!input.cache && first && patched(Patch.ReserveAndAdmit)) {
-    const { reserved, admission } = await storeSteps.reserveAndAdmit({
-      reserve: reserveInput,
-      admit: admissionInput(first, true),
-    });
+    const admit = admissionInput(first, true);
+    // A job whose first target may be called locally makes that call in the same step.
+    if (admit.local && patched(Patch.ReserveWithCall)) {
+      const { reserved, admission, call, callFailure } = await firstCallSteps(first).reserveAndCall({
+        reserve: reserveInput,
+        admit,
+        call: providerCallInput(input, first, reservation),
+      });
+      if (!reserved.ok) return overCap(input, reservation, reserved);
+      const firstCall = call ? { result: call } : callFailure ? { failure: callFailure } : undefined;
+      return {
+        targets: input.targets,
+        downgraded: false,
+        ...(admission !== undefined ? { firstAdmission: admission } : {}),
+        ...(firstCall ? { firstCall } : {}),
+      };
+    }
+    const { reserved, admission } = await storeSteps.reserveAndAdmit({ reserve: reserveInput, admit });
     if (reserved.ok) return { targets: input.targets, downgraded: false, firstAdmission: admission };
     return overCap(input, reservation, reserved);
   }
   const reserved = await storeSteps.reserveBudget(reserveInput);
   if (reserved.ok) return { targets: input.targets, downgraded: false };
   return overCap(input, reservation, reserved);
+}
+
+/** The first target's call as the chain would make it, committing the job's reservation with its answer. */
+function providerCallInput(input: AiJobInput, target: JobTarget, reservation: { id: string }): ProviderCallInput {
+  return {
+    jobId: input.jobId,
+    providerId: target.providerId,
+    model: target.model,
+    request: input.request,
+    ...(input.requestRef ? { requestRef: input.requestRef } : {}),
+    timeoutMs: target.timeoutMs,
+    commit: { reservationId: reservation.id, tenantId: input.tenantId, price: target.price },
+    ...(input.stream ? { stream: { id: input.jobId } } : {}),
+  };
 }
 
 /** Applies the tenant's policy to a job over one of its caps: reject, downgrade or serve from the cache only. */
@@ -156,7 +186,11 @@ async function call(
   input: AiJobInput,
   targets: JobTarget[],
   status: JobStatus,
-  { downgraded, firstAdmission }: { downgraded: boolean; firstAdmission?: CircuitAdmission | boolean },
+  {
+    downgraded,
+    firstAdmission,
+    firstCall,
+  }: { downgraded: boolean; firstAdmission?: CircuitAdmission | boolean; firstCall?: FirstCall },
   reservation: { id: string },
 ): Promise<Outcome> {
   status.phase = 'calling_provider';
@@ -208,6 +242,8 @@ async function call(
     ...(input.requestRef ? { requestRef: input.requestRef } : {}),
     allowLocalCalls: true,
     ...(firstAdmission !== undefined ? { firstAdmission } : {}),
+    ...(firstCall ? { firstCall } : {}),
+    ...(input.stream ? { stream: { id: input.jobId } } : {}),
     ...(patched(Patch.CommitWithCall) ? { commit: { reservationId: reservation.id, tenantId: input.tenantId } } : {}),
   });
   status.attempts.push(...attempts);

@@ -21,6 +21,7 @@ import {
   PROVIDER_RETRY,
 } from './provider-failures';
 import { Patch } from './patches';
+import { afterFailedFirstCall, type FirstCall } from './first-call';
 import type { AttemptRecord, JobTarget, RequestRef } from '../src/contract/job';
 import type { ProviderCallResult } from '../src/contract/provider-call';
 import type { ChatRequest } from '../src/contract/chat';
@@ -31,10 +32,11 @@ import type { ChatRequest } from '../src/contract/chat';
  */
 const MAX_HISTORY_EVENTS_FOR_WAITS = 8_000;
 
-function providerActivities(target: JobTarget, local: boolean): ProviderActivities {
+/** The target's call, with `maximumAttempts` attempts left of its `maxAttempts`. */
+function providerActivities(target: JobTarget, local: boolean, maximumAttempts: number): ProviderActivities {
   // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
   const startToCloseTimeout = target.timeoutMs + 5_000;
-  const retry = { ...PROVIDER_RETRY, maximumAttempts: target.maxAttempts };
+  const retry = { ...PROVIDER_RETRY, maximumAttempts };
   if (local) {
     // No heartbeat: a local activity lives and dies with the workflow task, which a dead worker loses too.
     return proxyLocalActivities<ProviderActivities>({
@@ -76,6 +78,10 @@ export interface ChainOptions {
   firstAdmission?: CircuitAdmission | boolean;
   /** The job's reservation, for a local call to commit at its real cost the moment the provider answers. */
   commit?: { reservationId: string; tenantId: string };
+  /** The first target's first call, when the job made it with its reservation (see `reserveAndCall`). */
+  firstCall?: FirstCall;
+  /** Each call streams its tokens to this stream (see `ProviderCallInput.stream`). */
+  stream?: { id: string };
 }
 
 /** What to ask the circuit of `target`: whether it may be called locally is asked only where it may be. */
@@ -93,7 +99,15 @@ export async function callChain(
   jobId: string,
   request: ChatRequest,
   targets: JobTarget[],
-  { onTarget = () => undefined, requestRef, allowLocalCalls = false, firstAdmission, commit }: ChainOptions = {},
+  {
+    onTarget = () => undefined,
+    requestRef,
+    allowLocalCalls = false,
+    firstAdmission,
+    commit,
+    firstCall,
+    stream,
+  }: ChainOptions = {},
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
   let lastFailure: { type: FailureType; message: string } | null = null;
@@ -121,11 +135,34 @@ export async function callChain(
     onTarget(target);
     // Activity attempts on this target, over every fresh call after a wait for the key pool.
     let targetAttempts = 0;
+    if (target === targets[0] && firstCall) {
+      if ('result' in firstCall) {
+        const call = firstCall.result;
+        attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: call.attempt });
+        return { call, target, attempts };
+      }
+      const { used, final, retryAfter } = afterFailedFirstCall(firstCall.failure, target);
+      targetAttempts = used;
+      if (!final && used > 0) await sleep(retryAfter);
+      if (final) {
+        attempts.push({
+          providerId: target.providerId,
+          model: target.model,
+          outcome: final.type,
+          attempts: used,
+          message: final.message,
+        });
+        lastFailure = final;
+        continue;
+      }
+    }
     let waitedMs = 0;
     for (let waits = 0; ; waits++) {
       let failure: unknown;
       try {
-        const call = await providerActivities(target, local).callProvider({
+        // Attempts a first call used count against the target's own; those after a key-pool wait do not.
+        const left = waits === 0 ? target.maxAttempts - targetAttempts : target.maxAttempts;
+        const call = await providerActivities(target, local, left).callProvider({
           jobId,
           providerId: target.providerId,
           model: target.model,
@@ -133,6 +170,8 @@ export async function callChain(
           ...(requestRef ? { requestRef } : {}),
           timeoutMs: target.timeoutMs,
           ...(local && commit ? { commit: { ...commit, price: target.price } } : {}),
+          ...(stream ? { stream } : {}),
+          ...(waits === 0 && targetAttempts > 0 ? { priorAttempts: targetAttempts } : {}),
         });
         const total = targetAttempts + call.attempt;
         attempts.push({ providerId: target.providerId, model: target.model, outcome: 'ok', attempts: total });

@@ -1,5 +1,14 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { StoreSteps } from '../src/contract/activities';
+
+/** Retries of a store step: a store that does not answer within about a minute and a half fails the step. */
+export const STORE_STEP_RETRY: RetryPolicy = {
+  initialInterval: '100ms',
+  backoffCoefficient: 2,
+  maximumInterval: '5s',
+  maximumAttempts: 20,
+};
 
 /**
  * Cache and budget steps: short store operations run as local activities in the workflow's own worker,
@@ -7,7 +16,7 @@ import type { StoreSteps } from '../src/contract/activities';
  */
 export const storeSteps = proxyLocalActivities<StoreSteps>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 20 },
+  retry: STORE_STEP_RETRY,
 });
 
 /**

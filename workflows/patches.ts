@@ -19,4 +19,6 @@ export const Patch = {
   ReserveAndAdmit: 'reserve-and-admit',
   /** A job's local call commits its reservation as soon as the provider answers; the job skips its own commit. */
   CommitWithCall: 'commit-with-call',
+  /** A job whose first target is called locally makes its first call in the step that reserves its budget. */
+  ReserveWithCall: 'reserve-with-call',
 } as const;

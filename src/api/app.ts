@@ -65,7 +65,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
     openAIErrorFormat,
     auth,
     chatJson,
-    chatCompletionsRouter({ jobs, limiter, answers, requests, config, metrics }),
+    chatCompletionsRouter({ jobs, limiter, answers, requests, config, metrics, streams: services.streams, logger }),
   );
   app.use(healthRouter(client, readinessChecks(services)));
   app.use(openApiRouter());
@@ -74,7 +74,7 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const embeddings = new EmbeddingService(client, config, services.embeddings, ledger, jobs.admission, logger);
-  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter, embeddings));
+  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter, embeddings, { streams: services.streams, logger }));
   app.use('/v1/embeddings', openAIErrorFormat, auth, json, embeddingsRouter(embeddings, limiter));
   const batches = new BatchService({
     client,

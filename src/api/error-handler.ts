@@ -11,7 +11,8 @@ export function openAIErrorFormat(_req: Request, res: Response, next: NextFuncti
   next();
 }
 
-const OPENAI_ERROR_TYPES: Record<number, string> = {
+/** OpenAI's error `type` for each status (`api_error` for the rest). */
+export const OPENAI_ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   403: 'permission_error',
@@ -22,7 +23,8 @@ const OPENAI_ERROR_TYPES: Record<number, string> = {
   429: 'rate_limit_error',
 };
 
-function toHttpError(err: unknown): HttpError {
+/** The HTTP error any thrown value becomes: its own, a body parser's, an outage's 503, or a 500. */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const bodyError = err as { type?: unknown; status?: unknown };
   if (bodyError.type === 'entity.too.large') {

@@ -43,6 +43,15 @@ export interface SubmitJobInput extends AdmissionTicket {
   metadata?: Record<string, string>;
   idempotencyKey?: string;
   replayOf?: string;
+  /** The job streams its answer's tokens to its stream in the stream store. */
+  stream?: boolean;
+}
+
+/** What a synchronous run may ask besides admission: a stream, and word of the job once it has started. */
+export interface SyncRunTicket extends AdmissionTicket {
+  stream?: boolean;
+  /** Called once the job's workflow has started, before its result is awaited. */
+  onStarted?: (jobId: string) => void;
 }
 
 /** A submission's Idempotency-Key and what it asks, to find the job an earlier one with the key started. */
@@ -231,13 +240,14 @@ export class JobService {
     request: ChatRequest,
     plan: JobPlan,
     metadata?: Record<string, string>,
-    ticket: AdmissionTicket = {},
+    { onStarted, ...ticket }: SyncRunTicket = {},
   ): Promise<AiJobResult> {
     const admitBy = this.admission.deadline();
     const release = await this.admission.enter(this.admission.sync, admitBy, ticket.signal);
     try {
       const input = { tenantId, request, plan, ...(metadata ? { metadata } : {}), ...ticket };
       const { jobId, handle } = await this.admitAndStart(input, admitBy);
+      onStarted?.(jobId);
       const { syncTimeoutSeconds } = this.config.api;
       try {
         const deadline = Date.now() + syncTimeoutSeconds * 1000;

@@ -21,6 +21,8 @@ export interface JobStart {
   requestHash: string;
   /** Tells this request's workflow from one an earlier request with the same Idempotency-Key started. */
   submissionId: string;
+  /** See `AiJobInput.stream`. */
+  stream?: boolean;
 }
 
 /** The workflow name and start options of a job: its input, memo and the search attributes the API lists by. */
@@ -40,6 +42,7 @@ export function jobStartOptions(
     budget: plan.budget,
     fallback: plan.fallback,
     ...(replayOf ? { replayOf } : {}),
+    ...(start.stream ? { stream: true } : {}),
   };
   return [
     AI_JOB_WORKFLOW,

@@ -1,3 +1,4 @@
+import { withEventStream } from './openapi-event-stream';
 import type { JsonSchema } from './openapi-responses';
 import { queryParameters } from './openapi-zod';
 import { waitQuerySchema } from './schemas';
@@ -166,17 +167,19 @@ export function paths(): Record<string, Record<string, Operation>> {
     '/v1/chat/completions': {
       post: {
         operationId: 'createChatCompletion',
-        summary: 'OpenAI-compatible chat completion: a durable job run synchronously (no streaming).',
+        summary: 'OpenAI-compatible chat completion: a durable job run synchronously, streamed with `stream: true`.',
         tags: ['openai'],
         requestBody: body('ChatCompletionRequest', 'An OpenAI chat request; unknown fields are rejected.'),
         responses: {
-          '200': json('ChatCompletion', 'The completion in OpenAI’s shape.', {
-            'x-switchyard-job-id': headerRef('SwitchyardJobId'),
-            'x-switchyard-provider': headerRef('SwitchyardProvider'),
-            'x-switchyard-cost-usd': headerRef('SwitchyardCostUsd'),
-            'x-switchyard-cache': headerRef('SwitchyardCache'),
-            'x-switchyard-degraded': headerRef('SwitchyardDegraded'),
-          }),
+          '200': withEventStream(
+            json('ChatCompletion', 'The completion in OpenAI’s shape; with `stream: true`, its chunks as events.', {
+              'x-switchyard-job-id': headerRef('SwitchyardJobId'),
+              'x-switchyard-provider': headerRef('SwitchyardProvider'),
+              'x-switchyard-cost-usd': headerRef('SwitchyardCostUsd'),
+              'x-switchyard-cache': headerRef('SwitchyardCache'),
+              'x-switchyard-degraded': headerRef('SwitchyardDegraded'),
+            }),
+          ),
           ...openAIErrors(),
         },
       },

@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { paths, problem, schemaRef, TENANT, type Operation } from './openapi-paths';
 import { batchedWorkPaths } from './openapi-batched-paths';
+import { streamingPaths } from './openapi-streaming-paths';
 import { responseSchemas, type JsonSchema } from './openapi-responses';
 import { batchedWorkSchemas } from './openapi-batched-responses';
 import { requestSchemaOf } from './openapi-zod';
@@ -134,7 +135,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     security: TENANT,
-    paths: { ...paths(), ...batchedWorkPaths() },
+    paths: { ...paths(), ...batchedWorkPaths(), ...streamingPaths() },
     components: components(),
   };
 }

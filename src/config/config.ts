@@ -1,5 +1,6 @@
 import type { ModelPrice } from '../contract/job';
 import type { PayloadKey } from '../codec/payload-keys';
+import type { StreamingConfig } from './streaming-schema';
 import type {
   AdmissionSettings,
   BatchingConfig,
@@ -78,4 +79,6 @@ export interface Config {
   batching: BatchingConfig;
   /** Batch jobs on the providers' Batch APIs. */
   batchJobs: BatchJobsConfig;
+  /** Streamed answers. */
+  streaming: StreamingConfig;
 }

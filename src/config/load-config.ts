@@ -11,6 +11,7 @@ import { CONVENTIONAL_PROVIDERS, envSchema, type Env } from './env';
 import { MODEL_CATALOGUE } from './model-catalogue';
 import { fallbackSchema } from './route-schema';
 import { batchingSchema, batchJobsSchema } from './batched-work-schema';
+import { streamingSchema } from './streaming-schema';
 import {
   admissionSchema,
   circuitBreakerSchema,
@@ -190,6 +191,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     batching: file.batching ?? batchingSchema.parse({}),
     batchJobs: file.batchJobs ?? batchJobsSchema.parse({}),
+    streaming: file.streaming ?? streamingSchema.parse({}),
   };
 
   const fallbacks: Array<[string, FallbackConfig]> = [['fallback', partial.fallback]];

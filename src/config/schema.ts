@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchingSchema, batchJobsSchema } from './batched-work-schema';
+import { streamingSchema } from './streaming-schema';
 import { CAPABILITIES, type Capability } from '../contract/capabilities';
 import { PROVIDER_TYPES } from '../contract/chat';
 import { fallbackSchema, routeSchema } from './route-schema';
@@ -270,6 +271,8 @@ export const configFileSchema = z.strictObject({
   batching: batchingSchema.optional(),
   /** Batch jobs on the providers' Batch APIs. */
   batchJobs: batchJobsSchema.optional(),
+  /** Streamed answers. */
+  streaming: streamingSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

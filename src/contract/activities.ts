@@ -5,13 +5,7 @@
  */
 import type { FlightInput, FlightResult } from './flight';
 import type { CachedResponse } from './job';
-import type {
-  BatchCallInput,
-  CollectBatchInput,
-  CollectedBatch,
-  SubmitBatchInput,
-  SubmittedBatch,
-} from './batch-job';
+import type { BatchCallInput, CollectBatchInput, CollectedBatch, SubmitBatchInput, SubmittedBatch } from './batch-job';
 import type { EmbedTextsInput, EmbedTextsResult } from './embedding-batch';
 import type { ProviderBatchStatus } from './provider-batch';
 import type { ProviderCallInput, ProviderCallResult } from './provider-call';
@@ -122,6 +116,30 @@ export interface ReserveAndAdmitOutcome {
   admission?: CircuitAdmission | boolean;
 }
 
+/** A job's first step when its first target is called locally: `reserveAndAdmit`, then the call itself. */
+export interface ReserveAndCallInput extends ReserveAndAdmitInput {
+  call: ProviderCallInput;
+}
+
+/** How the first call of a `reserveAndCall` failed, for the job's chain to go on from (see `callChain`). */
+export interface FirstCallFailure {
+  /** A `FailureType`, or `KEY_POOL_BUSY` when no key was free and no call was made. */
+  type: string;
+  message: string;
+  nonRetryable: boolean;
+  /** The delay the failure asked of its retry (a 429's Retry-After, the next key's cooldown), in milliseconds. */
+  retryDelayMs?: number;
+}
+
+/**
+ * What `reserveAndCall` did: the reservation and the admission, as `reserveAndAdmit` answers them, and the call's
+ * answer or failure when the target was admitted to a local call. Neither is set when no call was made.
+ */
+export interface ReserveAndCallOutcome extends ReserveAndAdmitOutcome {
+  call?: ProviderCallResult;
+  callFailure?: FirstCallFailure;
+}
+
 /** Reservations of many items (an embedding batch's), in one store step; each is one `reserveBudget`. */
 export interface ReserveEachInput {
   reservations: ReserveBudgetInput[];
@@ -160,6 +178,16 @@ export interface StoreSteps {
 export interface JobActivities {
   /** Joins (or starts) the flight for the job's cache key and waits for its answer. */
   awaitFlight(input: FlightInput): Promise<FlightResult>;
+}
+
+/** The jobs worker's step made of a store step and a provider call (it has both). */
+export interface FirstCallSteps {
+  /**
+   * `reserveAndAdmit`, then, when the first target is admitted to a local call, its first attempt: one local
+   * activity instead of two for a job whose provider answers at once. A failed call is reported, not thrown, so
+   * the job's chain goes on from it with Temporal's retries.
+   */
+  reserveAndCall(input: ReserveAndCallInput): Promise<ReserveAndCallOutcome>;
 }
 
 /** Activities of each provider's rate-limited queue. */

@@ -66,6 +66,11 @@ export interface AiJobInput {
    * user message (for rule-based fallbacks). Activities fetch the full request by reference.
    */
   requestRef?: RequestRef;
+  /**
+   * The provider's answer is streamed: each call writes its tokens, as they arrive, to the job's stream in the
+   * stream store (see `JobStreamEntry`), for the API to relay. The history keeps only the final completion.
+   */
+  stream?: boolean;
 }
 
 /** Where a large request is stored (content-addressed), and its size. */

@@ -25,6 +25,13 @@ export interface ProviderCallInput {
   timeoutMs?: number;
   /** Set on local calls of jobs that let the call commit their reservation (see {@link CommitWithCall}). */
   commit?: CommitWithCall;
+  /**
+   * Attempts already made on this target by an earlier activity (a first call made with the job's reservation):
+   * a retry, however numbered, finds the circuit open and stops, as Temporal's own retry would.
+   */
+  priorAttempts?: number;
+  /** Streams the answer: the call writes its progress and tokens to this stream of the stream store. */
+  stream?: { id: string };
 }
 
 export interface ProviderCallResult {

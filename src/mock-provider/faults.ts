@@ -70,6 +70,14 @@ export class FaultPlanner {
     return this.draw(rates);
   }
 
+  /**
+   * Counts one more try of a request whose only fault is mid-stream, and says whether it is still among the first
+   * `failTimes` (which then break their stream; the later ones stream whole).
+   */
+  streamFaultDue(failTimes: number, fingerprint: () => string): boolean {
+    return this.countFailure(fingerprint()) <= failTimes;
+  }
+
   private countFailure(key: string): number {
     const count = (this.failures.get(key) ?? 0) + 1;
     this.failures.delete(key);

@@ -1,6 +1,12 @@
 import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { type MockCall, PROMPT_HEAD_CHARS, type ReportedUsage } from './call-log';
-import { type Directives, DirectiveError, extractTextDirectives, readHeaderDirectives } from './directives';
+import {
+  type Directives,
+  DirectiveError,
+  extractTextDirectives,
+  readHeaderDirectives,
+  requestsFault,
+} from './directives';
 import { type Fault, requestFingerprint } from './faults';
 import { delay, type RequestBody, sendJsonText } from './http-io';
 import { isJsonObject, parseJson } from './json';
@@ -146,7 +152,9 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
   }
 
   const fingerprint = (): string => requestFingerprint(endpoint.id, text);
-  const fault = state.faults.decide(directives, state.behavior.errorRates, fingerprint);
+  // A request whose only fault is mid-stream streams; with `fail-times`, only its first tries break off.
+  const midStream = call.stream !== undefined && streamFault(directives) !== undefined && !requestsFault(directives);
+  const fault = midStream ? undefined : state.faults.decide(directives, state.behavior.errorRates, fingerprint);
   if (fault === undefined) {
     const body = call.succeed(ctx, cleanText);
     const success = {
@@ -161,7 +169,10 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
         headers: limitHeaders,
         latencyMs,
         gapMs: directives.chunkGapMs,
-        fault: streamFault(directives),
+        fault:
+          directives.failTimes === undefined || state.faults.streamFaultDue(directives.failTimes, fingerprint)
+            ? streamFault(directives)
+            : undefined,
         success,
       };
     }

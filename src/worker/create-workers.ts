@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createJobActivities, createProviderActivities, ProviderClients } from '../../activities';
+import { createJobActivities, createProviderActivities, createReserveAndCall, ProviderClients } from '../../activities';
 import { configuredCircuitModels } from '../../activities/circuit-guard';
 import { KeyPools } from '../../activities/key-pool';
 import { CallJournal } from '../../activities/call-journal';
@@ -95,6 +95,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     }),
     logger: activityLogger,
     requests: options.stores.requests,
+    streams: options.stores.streams,
     journal: new CallJournal(options.stores.calls, activityLogger),
     embeddingJournal: new CallJournal(options.stores.embeddingCalls, activityLogger),
     embeddings: options.stores.embeddings,
@@ -116,7 +117,14 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities: { ...jobActivities, ...providerActivities },
+    activities: {
+      ...jobActivities,
+      ...providerActivities,
+      reserveAndCall: createReserveAndCall({
+        reserveAndAdmit: (input) => jobActivities.reserveAndAdmit(input),
+        callProvider: (input) => providerActivities.callProvider(input),
+      }),
+    },
     maxConcurrentWorkflowTaskExecutions: 40,
     // Store steps, plus every local provider call its provider's `maxConcurrentCalls` allows.
     maxConcurrentLocalActivityExecutions: STORE_STEP_SLOTS + localCallSlots,

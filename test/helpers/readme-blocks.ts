@@ -33,6 +33,7 @@ export const SKIP_RULES = {
   openssl: 'generates a secret for an operator; nothing to check against the API',
   'temporal-cli': 'the temporal CLI reads a dev server the test harness does not expose on 127.0.0.1:7233',
   'workflow-snippet': 'a ```ts block of workflow code is a pattern inside workflows/, not a standalone program',
+  'event-stream': 'a `curl -N` of an event stream never ends as one JSON answer; streaming.test.ts follows one',
   'sh-without-api': 'a ```sh block that calls no curl against 127.0.0.1:8080',
 } as const;
 
@@ -93,6 +94,8 @@ export function planBlock(block: ReadmeBlock): BlockPlan {
         ? { kind: 'openai-sdk', block }
         : { kind: 'skipped', block, rule: 'workflow-snippet' };
     case 'sh':
+      // An event stream never ends as one JSON answer; test/integration/streaming.test.ts follows one.
+      if (/\bcurl -N\b/.test(block.text)) return { kind: 'skipped', block, rule: 'event-stream' };
       if (/\bcurl\b[^\n]*127\.0\.0\.1:8080/.test(block.text)) return { kind: 'curl', block };
       if (/\bopenssl\b/.test(block.text)) return { kind: 'skipped', block, rule: 'openssl' };
       if (/\bnpm (install|start|test|run)\b/.test(block.text)) return { kind: 'skipped', block, rule: 'npm-script' };

@@ -13,6 +13,7 @@ import type { ProviderCallInput, ProviderCallResult } from '../../src/contract/p
 import type { EmbedTextsInput, EmbedTextsResult } from '../../src/contract/embedding-batch';
 import type { AiJobInput, CachePlan, CachedResponse, JobTarget } from '../../src/contract/job';
 import { workflowBundle } from './workflow-bundle';
+import { createReserveAndCall } from '../../activities/reserve-and-call';
 
 /** Task-queue prefix of the time-skipping environment: each test file has its own server, so one name does. */
 export const PREFIX = 'ts';
@@ -201,7 +202,14 @@ export async function startTimeSkipping(providerIds: readonly string[]): Promise
       connection: env.nativeConnection,
       taskQueue: jobs,
       workflowBundle: await workflowBundle(),
-      activities: storeSteps,
+      activities: {
+        ...storeSteps,
+        reserveAndCall: createReserveAndCall({
+          reserveAndAdmit: (input) => storeSteps.reserveAndAdmit(input),
+          callProvider: (input) =>
+            (record('callProvider', jobs) as unknown as ProviderActivities['callProvider'])(input),
+        }),
+      },
       ...QUICK_CANCELLATION,
     }),
     ...(await Promise.all(

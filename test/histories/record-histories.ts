@@ -89,6 +89,11 @@ async function main(): Promise<void> {
   recorded['cached-first'] = await job(harness, acme, chatBody('cached call', 'gpt-4o-mini', { temperature: 0 }));
   recorded['cached-hit'] = await job(harness, acme, chatBody('cached call', 'gpt-4o-mini', { temperature: 0 }));
   recorded['retried-503'] = await job(harness, acme, chatBody('retried [[mock:status=503]] [[mock:fail-times=1]]'));
+  recorded['streamed'] = await job(harness, acme, { ...chatBody('streamed [[mock:chunk-gap=20]]'), stream: true });
+  recorded['stream-cut-retried'] = await job(harness, acme, {
+    ...chatBody('cut once [[mock:stream-drop=2]] [[mock:fail-times=1]]'),
+    stream: true,
+  });
   recorded['retried-429'] = await job(
     harness,
     acme,

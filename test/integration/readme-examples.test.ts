@@ -32,10 +32,18 @@ test('the README has the examples this test expects, and every block it does not
   const counts = Object.fromEntries(
     (['config', 'yaml-syntax', 'curl', 'openai-sdk'] as const).map((kind) => [kind, ofKind(kind).length]),
   );
-  expect(counts).toEqual({ config: 8, 'yaml-syntax': 1, curl: 4, 'openai-sdk': 2 });
+  expect(counts).toEqual({ config: 9, 'yaml-syntax': 1, curl: 4, 'openai-sdk': 3 });
   const skipped: Partial<Record<SkipRule, number>> = {};
   for (const plan of ofKind('skipped')) skipped[plan.rule] = (skipped[plan.rule] ?? 0) + 1;
-  expect(skipped).toEqual({ text: 6, json: 2, 'npm-script': 3, openssl: 2, 'temporal-cli': 1, 'workflow-snippet': 1 });
+  expect(skipped).toEqual({
+    text: 6,
+    json: 2,
+    'npm-script': 3,
+    openssl: 2,
+    'temporal-cli': 1,
+    'workflow-snippet': 1,
+    'event-stream': 1,
+  });
 });
 
 describe('YAML examples', () => {

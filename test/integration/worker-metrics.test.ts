@@ -27,9 +27,10 @@ test("the worker serves the Temporal SDK's Prometheus metrics when WORKER_METRIC
     expect(done.body.status).toBe('completed');
     const text = await (await fetch(`http://${address}/metrics`)).text();
     expect(text).toMatch(/temporal_workflow_completed_total\{[^}]*workflow_type="aiJob"[^}]*\} 1/);
-    // The call ran as a local activity of the job (the mock answers fast; see README, Local provider calls).
+    // The call ran as a local activity of the job, in the step that reserved its budget (the mock answers fast;
+    // see README, Local provider calls).
     expect(text).toMatch(
-      /temporal_local_activity_execution_latency_milliseconds_bucket\{[^}]*activity_type="callProvider"/,
+      /temporal_local_activity_execution_latency_milliseconds_bucket\{[^}]*activity_type="reserveAndCall"/,
     );
   } finally {
     worker.kill('SIGTERM');

@@ -137,8 +137,13 @@ describe('cache hits answered in front of Express', () => {
       await ask(api, JSON.stringify(BODY));
       const spaced = await ask(api, JSON.stringify(BODY, null, 2));
       expect(spaced.headers.get('x-switchyard-cache')).toBe('hit');
+      // A body that asks to stream gets the hit streamed, never the held JSON answer.
       const streaming = await ask(api, JSON.stringify({ ...BODY, stream: true }));
-      expect(streaming.status).toBe(400);
+      expect(streaming.status).toBe(200);
+      expect(streaming.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await streaming.text()).toMatch(/data: \[DONE\]\n\n$/);
+      const invalid = await ask(api, JSON.stringify({ ...BODY, stream_options: { include_usage: true } }));
+      expect(invalid.status).toBe(400);
       const wrongKey = await ask(api, JSON.stringify(BODY), { authorization: 'Bearer sk-wrong' });
       expect(wrongKey.status).toBe(401);
     } finally {

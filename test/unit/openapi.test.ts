@@ -56,6 +56,7 @@ test('every route the API serves is documented', () => {
     [
       'POST /v1/jobs',
       'GET /v1/jobs/{id}',
+      'GET /v1/jobs/{id}/events',
       'DELETE /v1/jobs/{id}',
       'POST /v1/jobs/{id}/cancel',
       'POST /v1/jobs/{id}/replay',

@@ -104,6 +104,18 @@ describe('the job workflow', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   });
 
+  test("a first call made with the reservation counts against its target's attempts", async () => {
+    const input = jobInput('Keep failing [[mock:status=503]] [[mock:fail-times=9]]');
+    const [first] = input.targets;
+    const handle = await start({ ...input, targets: [{ ...first!, maxAttempts: 2 }] });
+    const failure = await failureOf(handle.result());
+    expect(failure.details?.[0]).toEqual([
+      expect.objectContaining({ providerId: 'openai', outcome: FailureType.Overloaded, attempts: 2 }),
+    ]);
+    // The first attempt in the reserving step, the second (and last) in the chain's own call.
+    expect(await localActivitiesOf(handle)).toEqual(['reserveAndCall', 'callProvider', 'releaseBudget']);
+  });
+
   test('an invalid request fails at once without retries, with the typed failure', async () => {
     const handle = await start(jobInput('Bad [[mock:status=400]]'));
     const failure = await failureOf(handle.result());
@@ -133,14 +145,14 @@ describe('the job workflow', () => {
     expect((await handle.query(statusQuery)).phase).toBe('completed');
   });
 
-  test("a local call commits the job's reservation with its answer: the job takes no commit step of its own", async () => {
+  test("a local call commits the job's reservation with its answer, in the step that reserved it", async () => {
     const stores = await openWorkerStores(harness.config);
     try {
       const spent = async () => (await stores.ledger.spend('default', {}, Date.now())).daily;
       const before = await spent();
       const local = await start(jobInput('Commit with the call'));
       const localResult = await local.result();
-      expect(await localActivitiesOf(local)).toEqual(['reserveAndAdmit', 'callProvider']);
+      expect(await localActivitiesOf(local)).toEqual(['reserveAndCall']);
       const afterLocal = await spent();
       expect(afterLocal.committedUsd - before.committedUsd).toBeCloseTo(localResult.costUsd!, 9);
       expect(afterLocal.reservedUsd).toBeCloseTo(before.reservedUsd, 9);

@@ -5,13 +5,15 @@ import { sendHeldAnswer, type FastPathAnswer, type FastPathAnswers } from '../fa
 import type { FastPathRequests, PlannedLookup } from '../fast-path-requests';
 import { clientGoneSignal } from '../admission-signal';
 import { tenantOf } from '../auth';
-import { HttpError } from '../http-error';
 import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
 import type { ApiMetrics } from '../../telemetry/api-metrics';
 import { safeHeaderValue } from '../safe-header';
 import { chatCompletionBodySchema, toChatRequest } from '../schemas';
 import { validate } from '../validate';
+import { streamChatCompletion } from '../chat-stream-handler';
+import type { StreamStore } from '../../stores/streams/contract';
+import type { Logger } from 'pino';
 
 export interface ChatCompletionsDeps {
   jobs: JobService;
@@ -22,10 +24,13 @@ export interface ChatCompletionsDeps {
   requests: FastPathRequests;
   config: Config;
   metrics: ApiMetrics;
+  /** Where streamed jobs' tokens arrive. */
+  streams: StreamStore;
+  logger?: Logger;
 }
 
 /**
- * OpenAI-compatible chat completions: a durable job run synchronously. The body that comes back is the
+ * OpenAI-compatible chat completions: a durable job run synchronously, streamed with `stream: true`. The body that comes back is the
  * provider's completion in OpenAI's shape, so the official SDKs work by changing only the base URL.
  * A fresh cache hit is answered here without starting a workflow (the fast path).
  */
@@ -36,18 +41,23 @@ export function chatCompletionsRouter({
   requests,
   config,
   metrics,
+  streams,
+  logger,
 }: ChatCompletionsDeps): Router {
   const router = Router();
   const fastPath = config.cache.fastPath;
+  const streamDeps = {
+    jobs,
+    answers,
+    streams,
+    streaming: config.streaming,
+    metrics,
+    ...(logger ? { logger } : {}),
+  };
 
   /** Validates and plans the body; throws the 400s a request can earn. */
   const planOf = (req: Request, tenantId: string) => {
     const body = validate(chatCompletionBodySchema, req.body);
-    if (body.stream) {
-      throw new HttpError(400, 'streaming_unsupported', 'Streaming is not supported yet; send "stream": false.', {
-        param: 'stream',
-      });
-    }
     const request = toChatRequest(body, { forwardMetadata: true });
     return { body, request, plan: jobs.plan(tenantId, request, body.cache) };
   };
@@ -62,6 +72,19 @@ export function chatCompletionsRouter({
     // A body seen before (same tenant, same bytes) skips validation and planning, which it passed then.
     const known = fastPath ? requests.known(tenantId, req) : undefined;
     let planned = known ? undefined : planOf(req, tenantId);
+    // Never remembered by the fast path, whose answers are whole JSON bodies.
+    if (planned?.body.stream) {
+      const { body, request, plan } = planned;
+      await streamChatCompletion(streamDeps, res, {
+        tenantId,
+        request,
+        plan,
+        ...(body.metadata ? { metadata: body.metadata } : {}),
+        includeUsage: body.stream_options?.include_usage === true,
+        consume: () => limiter.consume(tenantId, plan.tokenEstimate),
+      });
+      return;
+    }
     const lookup: PlannedLookup | undefined =
       known ??
       (planned?.plan.cache && planned.plan.cache.mode !== 'refresh'

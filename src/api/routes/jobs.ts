@@ -6,6 +6,9 @@ import type { JobService } from '../job-service';
 import type { TenantRateLimiter } from '../rate-limits';
 import { jobBodySchema, jobIdSchema, toChatRequest, waitQuerySchema } from '../schemas';
 import { validate } from '../validate';
+import { streamJobEvents } from '../job-events';
+import type { StreamStore } from '../../stores/streams/contract';
+import type { Logger } from 'pino';
 import { embeddingsJobBodySchema, embeddingTokens, toEmbeddingsRequest } from '../embedding-schemas';
 import type { EmbeddingService } from '../embedding-service';
 import { idempotentJobId, newJobId } from '../job-ids';
@@ -45,7 +48,12 @@ function idempotencyKeyOf(req: Request): string | undefined {
  * `/v1/jobs`: asynchronous jobs — submit, read (with long-poll), cancel, replay. A body with `input` instead of
  * `messages` is an embeddings job.
  */
-export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter, embeddings: EmbeddingService): Router {
+export function jobsRouter(
+  jobs: JobService,
+  limiter: TenantRateLimiter,
+  embeddings: EmbeddingService,
+  { streams, logger }: { streams: StreamStore; logger?: Logger },
+): Router {
   const router = Router();
 
   const submitEmbeddings = async (req: Request, res: Response) => {
@@ -73,7 +81,6 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter, embeddi
       return;
     }
     const body = validate(jobBodySchema, req.body);
-    if (body.stream) throw new HttpError(400, 'streaming_unsupported', 'Jobs do not stream; leave out "stream".');
     const idempotencyKey = idempotencyKeyOf(req);
     const tenantId = tenantOf(res);
     const request = toChatRequest(body);
@@ -83,7 +90,8 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter, embeddi
       // Counted once the job has a start slot, so that a request refused as overloaded spends no limit.
       const beforeStart = () => limiter.consume(tenantId, plan.tokenEstimate);
       const signal = clientGoneSignal(res);
-      return jobs.submit({ tenantId, request, plan, metadata, idempotencyKey, beforeStart, signal });
+      const stream = body.stream === true;
+      return jobs.submit({ tenantId, request, plan, metadata, idempotencyKey, beforeStart, signal, stream });
     };
     // A retry of an accepted request gets its job back before the rate limit is counted: the limit is for new jobs.
     const submitted =
@@ -103,6 +111,16 @@ export function jobsRouter(jobs: JobService, limiter: TenantRateLimiter, embeddi
         model: body.model,
         links: { self: `/v1/jobs/${jobId}` },
       });
+  });
+
+  router.get('/:id/events', async (req, res) => {
+    const jobId = jobIdParam(req);
+    const lastEventId = req.get('last-event-id') ?? undefined;
+    await streamJobEvents({ jobs, streams, ...(logger ? { logger } : {}) }, res, {
+      jobId,
+      tenantId: tenantOf(res),
+      lastEventId,
+    });
   });
 
   router.get('/:id', async (req, res) => {
