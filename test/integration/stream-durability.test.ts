@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
 import { startHarness, TEST_API_KEY, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
-import { exited, spawnWorker } from '../helpers/worker-process';
+import { freePort } from '../helpers/free-port';
+import { sseEvents, type ParsedEvent } from '../helpers/sse';
+import { exited, spawnApi, spawnWorker, untilHealthy } from '../helpers/worker-process';
 
 // A streamed job whose worker is killed mid-stream: the client is told, the job completes on the next worker,
-// and the ledger holds one charge: the call that completed.
+// and the ledger holds one charge: the call that completed. And a job's event stream resumed on another API.
 
 // $1,000 per million tokens, i.e. $0.001 a token, so that the charge is plain to see.
 const PRICE_PER_TOKEN = 0.001;
@@ -115,4 +117,53 @@ test('a worker killed mid-stream: the client gets stream_interrupted, the job co
   console.log(
     `stream durability: ${chunks} chunks relayed before the kill; calls ${JSON.stringify(calls.map((c) => c.streamed))}; charged $${expected}`,
   );
+}, 120_000);
+
+test('a job event stream resumes on another API process with Last-Event-ID, without gaps or repeats', async () => {
+  const port = await freePort();
+  const other = spawnApi({ ...harness.env, PORT: String(port), HOST: '127.0.0.1' }, join(scratch, 'api-2.log'));
+  const otherUrl = `http://127.0.0.1:${port}`;
+  try {
+    await untilHealthy(otherUrl, other, 60_000);
+    const submitted = await api(harness.api!.url, 'POST', '/v1/jobs', {
+      body: {
+        model: 'pricey-chat',
+        messages: [{ role: 'user', content: `Resume me elsewhere ${Date.now().toString(36)} [[mock:chunk-gap=40]]` }],
+        stream: true,
+      },
+    });
+    const jobId = (submitted.body as { id: string }).id;
+    const open = (base: string, lastEventId?: string, signal?: AbortSignal) =>
+      fetch(`${base}/v1/jobs/${jobId}/events`, {
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        ...(signal ? { signal } : {}),
+      });
+
+    const controller = new AbortController();
+    const seen: ParsedEvent[] = [];
+    for await (const event of sseEvents((await open(harness.api!.url, undefined, controller.signal)).body!)) {
+      seen.push(event);
+      if (seen.filter((e) => e.event === 'token').length >= 3) break;
+    }
+    controller.abort();
+    const rest: ParsedEvent[] = [];
+    const resumed = await open(otherUrl, seen.at(-1)!.id);
+    expect(resumed.status).toBe(200);
+    for await (const event of sseEvents(resumed.body!)) rest.push(event);
+
+    const done = rest.at(-1)!;
+    expect(done).toMatchObject({ event: 'done', id: 'end' });
+    const ids = [...seen, ...rest].filter((e) => e.id !== undefined && e.id !== 'end').map((e) => Number(e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    const tokens = [...seen, ...rest]
+      .filter((e) => e.event === 'token')
+      .map((e) => (JSON.parse(e.data) as { delta: { delta: { content?: string } } }).delta.delta.content ?? '')
+      .join('');
+    const final = JSON.parse(done.data) as { result: { completion: OpenAI.ChatCompletion } };
+    expect(tokens).toBe(final.result.completion.choices[0]?.message.content);
+  } finally {
+    other.kill('SIGTERM');
+    await exited(other);
+  }
 }, 120_000);
