@@ -4,7 +4,6 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -15,7 +14,7 @@ import { costOf } from '../src/contract/cost';
 import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
-import { Patch } from './patches';
+import { jobPatches, Patch, type PatchCheck } from './patches';
 import { firstCallSteps, type FirstCall } from './first-call';
 import { overCapText } from './over-cap';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
@@ -41,8 +40,9 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
   const status: JobStatus = { phase: 'queued', attempts: [] };
   setHandler(statusQuery, () => status);
 
+  const has = jobPatches();
   // Keyed by the run: a job id reused after its workflow left retention (an Idempotency-Key) gets a new row.
-  const perRun = patched(Patch.ReservationPerRun);
+  const perRun = has(Patch.ReservationPerRun);
   const reservation = { id: perRun ? `${input.jobId}@${workflowInfo().runId}` : input.jobId };
 
   try {
@@ -61,11 +61,11 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     // 2–3. Reserve the worst-case cost, call, settle: a saga whose compensation runs however the job ends.
     let settled = false;
     try {
-      const plan = await reserve(input, reservation);
+      const plan = await reserve(input, reservation, has);
       if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
       let outcome: Outcome;
       try {
-        outcome = await call(input, plan.targets, status, plan, reservation);
+        outcome = await call(input, plan.targets, status, plan, reservation, has);
       } catch (err) {
         const degraded = await degrade(input, err);
         if (!degraded) throw err;
@@ -103,7 +103,7 @@ type ReservedPlan =
   | { cached: CachedResponse };
 
 /** Reserves the job's estimate; over a cap, applies the tenant's policy (reject, downgrade or cache-only). */
-async function reserve(input: AiJobInput, reservation: { id: string }): Promise<ReservedPlan> {
+async function reserve(input: AiJobInput, reservation: { id: string }, has: PatchCheck): Promise<ReservedPlan> {
   const reserveInput = {
     reservationId: reservation.id,
     tenantId: input.tenantId,
@@ -113,10 +113,10 @@ async function reserve(input: AiJobInput, reservation: { id: string }): Promise<
   };
   // A job that calls its chain itself (no flight) asks its first target's circuit in the same step.
   const first = input.targets[0];
-  if (!input.cache && first && patched(Patch.ReserveAndAdmit)) {
-    const admit = admissionInput(first, true);
+  if (!input.cache && first && has(Patch.ReserveAndAdmit)) {
+    const admit = admissionInput(first, true, has);
     // A job whose first target may be called locally makes that call in the same step.
-    if (admit.local && patched(Patch.ReserveWithCall)) {
+    if (admit.local && has(Patch.ReserveWithCall)) {
       const { reserved, admission, call, callFailure } = await firstCallSteps(first).reserveAndCall({
         reserve: reserveInput,
         admit,
@@ -192,6 +192,7 @@ async function call(
     firstCall,
   }: { downgraded: boolean; firstAdmission?: CircuitAdmission | boolean; firstCall?: FirstCall },
   reservation: { id: string },
+  has: PatchCheck,
 ): Promise<Outcome> {
   status.phase = 'calling_provider';
   const onTarget = (target: JobTarget) => {
@@ -214,7 +215,7 @@ async function call(
         cache: input.cache,
       });
     } catch (err) {
-      if (isCancellation(err) && patched(Patch.FlightLeaveOnCancel)) await leaveFlight(input.cache.key, input.jobId);
+      if (isCancellation(err) && has(Patch.FlightLeaveOnCancel)) await leaveFlight(input.cache.key, input.jobId);
       // The flight's own failure (e.g. every target failed) becomes this job's failure, type and attempts included.
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw asFinalFailure(err.cause);
       throw err;
@@ -244,7 +245,8 @@ async function call(
     ...(firstAdmission !== undefined ? { firstAdmission } : {}),
     ...(firstCall ? { firstCall } : {}),
     ...(input.stream ? { stream: { id: input.jobId } } : {}),
-    ...(patched(Patch.CommitWithCall) ? { commit: { reservationId: reservation.id, tenantId: input.tenantId } } : {}),
+    patches: has,
+    ...(has(Patch.CommitWithCall) ? { commit: { reservationId: reservation.id, tenantId: input.tenantId } } : {}),
   });
   status.attempts.push(...attempts);
   const cost = costOf(result.completion.usage, target.price);

@@ -20,7 +20,7 @@ import {
   keyPoolWaitOf,
   PROVIDER_RETRY,
 } from './provider-failures';
-import { Patch } from './patches';
+import { Patch, type PatchCheck } from './patches';
 import { afterFailedFirstCall, type FirstCall } from './first-call';
 import type { AttemptRecord, JobTarget, RequestRef } from '../src/contract/job';
 import type { ProviderCallResult } from '../src/contract/provider-call';
@@ -33,7 +33,12 @@ import type { ChatRequest } from '../src/contract/chat';
 const MAX_HISTORY_EVENTS_FOR_WAITS = 8_000;
 
 /** The target's call, with `maximumAttempts` attempts left of its `maxAttempts`. */
-function providerActivities(target: JobTarget, local: boolean, maximumAttempts: number): ProviderActivities {
+function providerActivities(
+  target: JobTarget,
+  local: boolean,
+  maximumAttempts: number,
+  has: PatchCheck,
+): ProviderActivities {
   // The adapter enforces the target's timeout itself; the margin keeps Temporal's from firing first.
   const startToCloseTimeout = target.timeoutMs + 5_000;
   const retry = { ...PROVIDER_RETRY, maximumAttempts };
@@ -49,7 +54,7 @@ function providerActivities(target: JobTarget, local: boolean, maximumAttempts: 
     taskQueue: target.taskQueue,
     // A cancelled call may still have been answered (and paid) before the abort reached it: waiting for the
     // activity's own outcome lets the workflow charge such an answer instead of dropping it.
-    ...(patched(Patch.WaitForCancelledCalls)
+    ...(has(Patch.WaitForCancelledCalls)
       ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
       : {}),
     startToCloseTimeout,
@@ -82,11 +87,17 @@ export interface ChainOptions {
   firstCall?: FirstCall;
   /** Each call streams its tokens to this stream (see `ProviderCallInput.stream`). */
   stream?: { id: string };
+  /** The run's patch check (a job's answers for several patches under one marker); `patched` by default. */
+  patches?: PatchCheck;
 }
 
 /** What to ask the circuit of `target`: whether it may be called locally is asked only where it may be. */
-export function admissionInput(target: JobTarget, allowLocalCalls: boolean): AdmitCircuitInput {
-  const mayCallLocally = allowLocalCalls && target.callLocally === true && patched(Patch.LocalProviderCalls);
+export function admissionInput(
+  target: JobTarget,
+  allowLocalCalls: boolean,
+  has: PatchCheck = patched,
+): AdmitCircuitInput {
+  const mayCallLocally = allowLocalCalls && target.callLocally === true && has(Patch.LocalProviderCalls);
   return { providerId: target.providerId, model: target.model, ...(mayCallLocally ? { local: true } : {}) };
 }
 
@@ -107,6 +118,7 @@ export async function callChain(
     commit,
     firstCall,
     stream,
+    patches: has = patched,
   }: ChainOptions = {},
 ): Promise<ChainSuccess> {
   const attempts: AttemptRecord[] = [];
@@ -115,7 +127,7 @@ export async function callChain(
     const admission =
       target === targets[0] && firstAdmission !== undefined
         ? firstAdmission
-        : await storeSteps.admitCircuit(admissionInput(target, allowLocalCalls));
+        : await storeSteps.admitCircuit(admissionInput(target, allowLocalCalls, has));
     // Histories of earlier releases hold a plain boolean.
     const admitted = typeof admission === 'boolean' ? admission : admission.admitted;
     const local = typeof admission !== 'boolean' && admission.local;
@@ -162,7 +174,7 @@ export async function callChain(
       try {
         // Attempts a first call used count against the target's own; those after a key-pool wait do not.
         const left = waits === 0 ? target.maxAttempts - targetAttempts : target.maxAttempts;
-        const call = await providerActivities(target, local, left).callProvider({
+        const call = await providerActivities(target, local, left, has).callProvider({
           jobId,
           providerId: target.providerId,
           model: target.model,

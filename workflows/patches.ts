@@ -1,3 +1,5 @@
+import { patched } from '@temporalio/workflow';
+
 /**
  * Names of the `patched()` markers of workflow changes that alter the commands a workflow issues. A job or
  * flight that started on an older build replays its history down the old branch; new runs take the new one.
@@ -21,4 +23,35 @@ export const Patch = {
   CommitWithCall: 'commit-with-call',
   /** A job whose first target is called locally makes its first call in the step that reserves its budget. */
   ReserveWithCall: 'reserve-with-call',
+  /**
+   * A job started on release 0.6 or later: every patch of {@link JOB_BASELINE} applies, under this one marker. Each
+   * `patched()` records a marker and an upsert of `TemporalChangeVersion`, so five patches cost a job ten events.
+   */
+  JobBaseline: 'job-baseline-0.6',
 } as const;
+
+export type PatchName = (typeof Patch)[keyof typeof Patch];
+
+/** Whether a run has a patch: `patched()`, or a check that answers for several patches at once. */
+export type PatchCheck = (patch: PatchName) => boolean;
+
+/** The patches a job started on 0.6 or later has without asking (a later patch must be asked for itself). */
+const JOB_BASELINE: readonly PatchName[] = [
+  Patch.ReservationPerRun,
+  Patch.FlightLeaveOnCancel,
+  Patch.WaitForCancelledCalls,
+  Patch.LocalProviderCalls,
+  Patch.ReserveAndAdmit,
+  Patch.CommitWithCall,
+  Patch.ReserveWithCall,
+];
+
+/**
+ * The job's patch check. Asked first, before any other patch, so that a history of an earlier release (which has
+ * no baseline marker) replays down the same path as before: each of its patches is then asked for itself, where
+ * and in the order it was asked when the history was written.
+ */
+export function jobPatches(): PatchCheck {
+  const baseline = patched(Patch.JobBaseline);
+  return (patch) => (baseline && JOB_BASELINE.includes(patch)) || patched(patch);
+}

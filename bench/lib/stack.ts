@@ -54,8 +54,17 @@ function startCompiled(name: string, entry: string, env: NodeJS.ProcessEnv, dir:
   execFileSync('bash', [join(REPO, 'scripts', 'build-if-stale.sh')], { cwd: REPO, stdio: 'inherit' });
   const script = `log="$0"; exec "$@" >>"$log" 2>&1`;
   const file = join(REPO, 'dist', 'src', `${entry}.js`);
-  const command = [process.execPath, ...NODE_FLAGS, file];
+  const command = [process.execPath, ...NODE_FLAGS, ...profileFlags(name, dir), file];
   return startProcess(name, 'bash', ['-c', script, join(dir, `${name}.log`), ...command], { ...MALLOC_ENV, ...env });
+}
+
+/**
+ * V8 CPU profiles of the processes named in BENCH_CPU_PROFILE (e.g. `api,worker`), written to
+ * `<dir>/profiles/` when the process exits; open them in Chrome DevTools or any .cpuprofile viewer.
+ */
+function profileFlags(name: string, dir: string): string[] {
+  const profiled = (process.env.BENCH_CPU_PROFILE ?? '').split(',').map((entry) => entry.trim());
+  return profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [];
 }
 
 function pidOf(what: string, pid: number | undefined): number {

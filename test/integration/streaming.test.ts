@@ -3,6 +3,7 @@ import type { MockCall } from '../../src/mock-provider';
 import { chatBody, startHarness, TEST_API_KEY, type Harness } from '../helpers/harness';
 import { api } from '../helpers/http';
 import { sseEvents, type ParsedEvent } from '../helpers/sse';
+import { WEATHER_TOOL } from '../helpers/provider-cases';
 
 // `stream: true` through the official SDK, and every job's event stream, against the mock's own streams.
 
@@ -28,18 +29,6 @@ function prompt(text: string): string {
   sequence += 1;
   return `${text} #${sequence} ${Date.now().toString(36)}`;
 }
-
-const WEATHER_TOOL: OpenAI.ChatCompletionTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string' }, days: { type: 'integer' } },
-      required: ['city', 'days'],
-    },
-  },
-};
 
 async function collect(stream: AsyncIterable<OpenAI.ChatCompletionChunk>): Promise<OpenAI.ChatCompletionChunk[]> {
   const chunks: OpenAI.ChatCompletionChunk[] = [];

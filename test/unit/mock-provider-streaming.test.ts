@@ -3,6 +3,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { type MockCall, type MockProviderHandle, startMockProvider } from '../../src/mock-provider';
 import { readMockProviderEnv } from '../../src/mock-provider/env-config';
+import { WEATHER_TOOL } from '../helpers/provider-cases';
 
 // Streamed answers through the official SDKs: the same answer as the non-streamed call, in each provider's events.
 
@@ -27,18 +28,6 @@ const gemini = () => new GoogleGenAI({ apiKey: 'stream-gemini', httpOptions: { b
 
 const PROMPT = 'one two three four five six seven eight nine ten eleven twelve';
 const MODEL = 'gpt-4o-mini';
-
-const WEATHER_TOOL: OpenAI.ChatCompletionTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string' }, days: { type: 'integer' } },
-      required: ['city', 'days'],
-    },
-  },
-};
 
 function messages(text: string): OpenAI.ChatCompletionMessageParam[] {
   return [{ role: 'user', content: text }];

@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { APIUserAbortError as AnthropicUserAbortError } from '@anthropic-ai/sdk';
-import { APIUserAbortError as OpenAIUserAbortError } from 'openai';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ChatStreamCallInput, ChatStreamOutcome, ProviderAdapter } from '../../activities/providers/types';
@@ -9,6 +7,7 @@ import type { ChatCompletion, ChatRequest, ChatToolCall, ProviderType } from '..
 import type { ChatStreamDelta } from '../../src/contract/chat-stream';
 import { FailureType } from '../../src/contract/failure-types';
 import { type MockCall, type MockProviderHandle, startMockProvider } from '../../src/mock-provider';
+import { PROVIDERS, SDK_ABORT_ERRORS, WEATHER_TOOL } from '../helpers/provider-cases';
 
 // chatStream() of every adapter against the mock provider's streams: the same answer as chat(), in pieces.
 
@@ -27,41 +26,8 @@ afterAll(() => {
   jest.restoreAllMocks();
 });
 
-interface ProviderCase {
-  type: ProviderType;
-  /** Where the mock serves this provider's wire format, as the SDK's base URL. */
-  path: string;
-  model: string;
-}
-
-const PROVIDERS: ProviderCase[] = [
-  { type: 'openai', path: '/openai/v1', model: 'gpt-4o-mini' },
-  { type: 'openai-compatible', path: '/openai/v1', model: 'llama3.1:8b' },
-  { type: 'anthropic', path: '/anthropic', model: 'claude-haiku-4-5' },
-  { type: 'gemini', path: '/gemini', model: 'gemini-2.5-flash' },
-];
-
-/** The error each SDK rejects with when the caller's signal aborts a call, as chat() lets it through. */
-const SDK_ABORT_ERRORS: Partial<Record<ProviderType, typeof OpenAIUserAbortError | typeof AnthropicUserAbortError>> = {
-  openai: OpenAIUserAbortError,
-  'openai-compatible': OpenAIUserAbortError,
-  anthropic: AnthropicUserAbortError,
-};
-
 /** Twelve words: the mock streams text three words a piece, so this comes in several pieces. */
 const PROMPT = 'one two three four five six seven eight nine ten eleven twelve';
-
-const WEATHER_TOOL = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string' }, days: { type: 'integer' } },
-      required: ['city', 'days'],
-    },
-  },
-};
 
 const FORECAST_FORMAT: ChatRequest['response_format'] = {
   type: 'json_schema',

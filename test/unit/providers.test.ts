@@ -1,34 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { APIUserAbortError as AnthropicUserAbortError } from '@anthropic-ai/sdk';
-import { APIUserAbortError as OpenAIUserAbortError } from 'openai';
 import { ProviderError } from '../../activities/providers/provider-error';
 import { createProviderAdapter } from '../../activities/providers/registry';
 import type { ProviderAdapter } from '../../activities/providers/types';
 import { type MockProviderHandle, startMockProvider } from '../../src/mock-provider';
-import type { ChatRequest, ProviderType } from '../../src/contract/chat';
+import type { ChatRequest } from '../../src/contract/chat';
 import { FailureType } from '../../src/contract/failure-types';
-
-interface ProviderCase {
-  type: ProviderType;
-  /** Where the mock serves this provider's wire format, as the SDK's base URL. */
-  path: string;
-  model: string;
-}
-
-const PROVIDERS: ProviderCase[] = [
-  { type: 'openai', path: '/openai/v1', model: 'gpt-4o-mini' },
-  { type: 'openai-compatible', path: '/openai/v1', model: 'llama3.1:8b' },
-  { type: 'anthropic', path: '/anthropic', model: 'claude-haiku-4-5' },
-  { type: 'gemini', path: '/gemini', model: 'gemini-2.5-flash' },
-];
-
-/** The error each SDK rejects with when the caller's signal aborts the call. */
-const SDK_ABORT_ERRORS: Partial<Record<ProviderType, typeof OpenAIUserAbortError | typeof AnthropicUserAbortError>> = {
-  openai: OpenAIUserAbortError,
-  'openai-compatible': OpenAIUserAbortError,
-  anthropic: AnthropicUserAbortError,
-};
+import { PROVIDERS, SDK_ABORT_ERRORS } from '../helpers/provider-cases';
 
 function chat(text: string, extra: Partial<ChatRequest> = {}): ChatRequest {
   return {
