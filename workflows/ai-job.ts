@@ -8,21 +8,20 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CircuitAdmission, JobActivities, ReserveOutcome } from '../src/contract/activities';
-import { admissionInput, callChain } from './call-chain';
+import type { CircuitAdmission, JobActivities } from '../src/contract/activities';
+import { callChain } from './call-chain';
 import { costOf } from '../src/contract/cost';
 import { FailureType } from '../src/contract/failure-types';
 import { DEGRADABLE_FAILURES, ruleAnswer, syntheticCompletion } from './fallback';
 import { settleSteps, storeSteps } from './local-activities';
 import { jobPatches, Patch, type PatchCheck } from './patches';
-import { firstCallSteps, type FirstCall } from './first-call';
-import { overCapText } from './over-cap';
+import type { FirstCall } from './first-call';
+import { cacheMiss, reserve } from './job-reservation';
 import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import { flightWorkflowId } from '../src/contract/flight';
 import { asFinalFailure } from '../src/contract/final-failure';
 import { leaveFlightSignal, statusQuery } from './messages';
-import type { AiJobInput, AiJobResult, CachedResponse, JobStatus, JobTarget } from '../src/contract/job';
-import type { ProviderCallInput } from '../src/contract/provider-call';
+import type { AiJobInput, AiJobResult, JobStatus, JobTarget } from '../src/contract/job';
 
 /** Waiting on a shared flight: long, but the heartbeat notices a dead worker within seconds. */
 const flights = proxyActivities<JobActivities>({
@@ -96,90 +95,6 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     recordOutcome(outcome, status.providerId, null, false, false);
     throw err;
   }
-}
-
-type ReservedPlan =
-  | { targets: JobTarget[]; downgraded: boolean; firstAdmission?: CircuitAdmission | boolean; firstCall?: FirstCall }
-  | { cached: CachedResponse };
-
-/** Reserves the job's estimate; over a cap, applies the tenant's policy (reject, downgrade or cache-only). */
-async function reserve(input: AiJobInput, reservation: { id: string }, has: PatchCheck): Promise<ReservedPlan> {
-  const reserveInput = {
-    reservationId: reservation.id,
-    tenantId: input.tenantId,
-    amountUsd: input.budget.estimateUsd,
-    caps: input.budget.caps,
-    now: Date.now(),
-  };
-  // A job that calls its chain itself (no flight) asks its first target's circuit in the same step.
-  const first = input.targets[0];
-  if (!input.cache && first && has(Patch.ReserveAndAdmit)) {
-    const admit = admissionInput(first, true, has);
-    // A job whose first target may be called locally makes that call in the same step.
-    if (admit.local && has(Patch.ReserveWithCall)) {
-      const { reserved, admission, call, callFailure } = await firstCallSteps(first).reserveAndCall({
-        reserve: reserveInput,
-        admit,
-        call: providerCallInput(input, first, reservation),
-      });
-      if (!reserved.ok) return overCap(input, reservation, reserved);
-      const firstCall = call ? { result: call } : callFailure ? { failure: callFailure } : undefined;
-      return {
-        targets: input.targets,
-        downgraded: false,
-        ...(admission !== undefined ? { firstAdmission: admission } : {}),
-        ...(firstCall ? { firstCall } : {}),
-      };
-    }
-    const { reserved, admission } = await storeSteps.reserveAndAdmit({ reserve: reserveInput, admit });
-    if (reserved.ok) return { targets: input.targets, downgraded: false, firstAdmission: admission };
-    return overCap(input, reservation, reserved);
-  }
-  const reserved = await storeSteps.reserveBudget(reserveInput);
-  if (reserved.ok) return { targets: input.targets, downgraded: false };
-  return overCap(input, reservation, reserved);
-}
-
-/** The first target's call as the chain would make it, committing the job's reservation with its answer. */
-function providerCallInput(input: AiJobInput, target: JobTarget, reservation: { id: string }): ProviderCallInput {
-  return {
-    jobId: input.jobId,
-    providerId: target.providerId,
-    model: target.model,
-    request: input.request,
-    ...(input.requestRef ? { requestRef: input.requestRef } : {}),
-    timeoutMs: target.timeoutMs,
-    commit: { reservationId: reservation.id, tenantId: input.tenantId, price: target.price },
-    ...(input.stream ? { stream: { id: input.jobId } } : {}),
-  };
-}
-
-/** Applies the tenant's policy to a job over one of its caps: reject, downgrade or serve from the cache only. */
-async function overCap(
-  input: AiJobInput,
-  reservation: { id: string },
-  reserved: Extract<ReserveOutcome, { ok: false }>,
-): Promise<ReservedPlan> {
-  const over = overCapText(reserved);
-  const downgrade = input.budget.downgrade;
-  if (input.budget.onExceeded === 'downgrade' && downgrade) {
-    reservation.id = `${reservation.id}:downgrade`;
-    const retry = await storeSteps.reserveBudget({
-      reservationId: reservation.id,
-      tenantId: input.tenantId,
-      amountUsd: downgrade.estimateUsd,
-      caps: input.budget.caps,
-      now: Date.now(),
-    });
-    if (!retry.ok) throw budgetExceeded(`This job would exceed ${over}, even on the cheaper route.`);
-    return { targets: downgrade.targets, downgraded: true };
-  }
-  if (input.budget.onExceeded === 'cache-only') {
-    const hit = input.cache ? await storeSteps.lookupCache({ key: input.cache.key }) : null;
-    if (hit) return { cached: hit.value };
-    throw cacheMiss(`This job would exceed ${over}, and the cache has no answer for it (policy "cache-only").`);
-  }
-  throw budgetExceeded(`This job would exceed ${over}.`);
 }
 
 async function call(
@@ -319,12 +234,4 @@ async function leaveFlight(cacheKey: string, jobId: string): Promise<void> {
       // The flight already ended.
     }
   });
-}
-
-function budgetExceeded(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.BudgetExceeded, message, nonRetryable: true });
-}
-
-function cacheMiss(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.CacheMiss, message, nonRetryable: true });
 }
