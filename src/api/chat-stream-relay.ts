@@ -4,7 +4,7 @@ import type { ChatCompletion } from '../contract/chat';
 import type { ChatStreamDelta } from '../contract/chat-stream';
 import type { AiJobResult } from '../contract/job';
 import { decodeStreamEntry, type JobStreamEntry } from '../contract/job-stream';
-import type { StreamStore } from '../stores/streams/contract';
+import type { StreamEntry, StreamStore } from '../stores/streams/contract';
 import { OPENAI_ERROR_TYPES, toHttpError } from './error-handler';
 import { chunkOf, remainingDeltas, usageChunkOf, type ChunkFrame } from './openai-chunks';
 import { openEventStream, writeEvent } from './sse';
@@ -126,12 +126,17 @@ export class ChatStreamRelay {
         await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
         continue;
       }
-      for (const entry of entries) {
-        this.after = entry.id;
-        const decoded = decodeStreamEntry(entry.data);
-        if (decoded) this.take(decoded);
-        if (this.done) return;
-      }
+      this.takeAll(entries);
+    }
+  }
+
+  /** Takes entries in order, up to the one that ends the response. */
+  private takeAll(entries: readonly StreamEntry[]): void {
+    for (const entry of entries) {
+      if (this.done) return;
+      this.after = entry.id;
+      const decoded = decodeStreamEntry(entry.data);
+      if (decoded) this.take(decoded);
     }
   }
 
@@ -149,12 +154,8 @@ export class ChatStreamRelay {
         return;
       }
       if (entries.length === 0) return;
-      for (const entry of entries) {
-        this.after = entry.id;
-        const decoded = decodeStreamEntry(entry.data);
-        if (decoded) this.take(decoded);
-        if (this.done) return;
-      }
+      this.takeAll(entries);
+      if (this.done) return;
     }
   }
 
