@@ -44,6 +44,7 @@ SEARCH_ATTRIBUTES=(
   SwitchyardCostUsd=Double
   SwitchyardDegraded=Bool
   SwitchyardReplayOf=Keyword
+  SwitchyardFailureType=Keyword
 )
 
 args=(server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" --namespace "$NAMESPACE" --log-format json --log-level warn)

@@ -21,6 +21,7 @@ import { finish, fromCache, recordOutcome, type Outcome } from './job-outcome';
 import { flightWorkflowId } from '../src/contract/flight';
 import { asFinalFailure } from '../src/contract/final-failure';
 import { leaveFlightSignal, statusQuery } from './messages';
+import { failureTypeOf } from './provider-failures';
 import type { AiJobInput, AiJobResult, JobStatus, JobTarget } from '../src/contract/job';
 
 /** Waiting on a shared flight: long, but the heartbeat notices a dead worker within seconds. */
@@ -92,7 +93,9 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     // Queries are not recorded in history, so what the status query answers may change without a patch.
     const outcome = isCancellation(err) ? 'cancelled' : 'failed';
     status.phase = outcome;
-    recordOutcome(outcome, status.providerId, null, false, false);
+    // Asked only on the failed path, so a job that completes records no marker for it.
+    const failureType = outcome === 'failed' && has(Patch.FailureTypeAttribute) ? failureTypeOf(err) : undefined;
+    recordOutcome(outcome, status.providerId, null, false, false, failureType);
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import * as attributes from '../src/contract/search-attributes';
+import type { FailureType } from '../src/contract/failure-types';
 import type { AiJobInput, AiJobResult, CachedResponse, Degradation, JobStatus } from '../src/contract/job';
 
 /** How a job's answer came about, before it becomes the job's result. */
@@ -58,16 +59,21 @@ export function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, d
   };
 }
 
-/** The job's outcome in its search attributes, for the Temporal UI and visibility queries. */
+/**
+ * The job's outcome in its search attributes, for the Temporal UI and visibility queries. `failureType` is a
+ * failed job's failure type, which `GET /v1/jobs?failure_type=` and bulk replays select by.
+ */
 export function recordOutcome(
   outcome: 'completed' | 'failed' | 'cancelled',
   providerId: string | undefined,
   cost: number | null,
   cacheHit: boolean,
   degraded: boolean,
+  failureType?: FailureType,
 ) {
   upsertSearchAttributes([
     { key: attributes.STATUS, value: outcome },
+    ...(failureType ? [{ key: attributes.FAILURE_TYPE, value: failureType }] : []),
     ...(providerId ? [{ key: attributes.PROVIDER, value: providerId }] : []),
     ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
     { key: attributes.CACHE_HIT, value: cacheHit },

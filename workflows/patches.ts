@@ -23,6 +23,8 @@ export const Patch = {
   CommitWithCall: 'commit-with-call',
   /** A job whose first target is called locally makes its first call in the step that reserves its budget. */
   ReserveWithCall: 'reserve-with-call',
+  /** A failed job records its failure type in the `SwitchyardFailureType` search attribute. */
+  FailureTypeAttribute: 'failure-type-attribute',
   /**
    * A job started on release 0.6 or later: every patch of {@link JOB_BASELINE} applies, under this one marker. Each
    * `patched()` records a marker and an upsert of `TemporalChangeVersion`, so five patches cost a job ten events.

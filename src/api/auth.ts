@@ -67,3 +67,76 @@ export function tenantOf(res: Response): string {
   if (typeof tenantId !== 'string') throw new Error('tenantOf() called on a route without tenantAuth');
   return tenantId;
 }
+
+/**
+ * Authenticates `/v1/jobs` callers: a tenant by its key, or an operator by an admin key. An operator names a
+ * tenant with `?tenant=` (required to submit, optional elsewhere); a tenant key naming another tenant is a 403.
+ */
+export function jobsAuth(config: Config, tenantOfKey: TenantOfKey = tenantKeys(config)) {
+  const adminHashes = new Set(config.adminKeyHashes);
+  return function authenticateJobsCaller(req: Request, res: Response, next: NextFunction): void {
+    const key = requireKey(req);
+    const named = namedTenant(req);
+    const tenantId = tenantOfKey(key);
+    if (tenantId) {
+      if (named !== undefined && named !== tenantId) {
+        throw new HttpError(403, 'tenant_mismatch', 'This API key belongs to another tenant than the one named.', {
+          param: 'tenant',
+        });
+      }
+      res.locals.tenantId = tenantId;
+    } else if (adminHashes.has(hashApiKey(key))) {
+      if (named !== undefined && !Object.hasOwn(config.tenants, named)) {
+        throw new HttpError(400, 'unknown_tenant', `query parameter tenant: no tenant "${named}" is configured.`, {
+          param: 'tenant',
+        });
+      }
+      res.locals.operator = true;
+      if (named !== undefined) res.locals.tenantId = named;
+    } else {
+      throw new HttpError(401, 'invalid_api_key', 'The API key is not valid.');
+    }
+    next();
+  };
+}
+
+/** The `tenant` query parameter, when given once. */
+function namedTenant(req: Request): string | undefined {
+  const value: unknown = req.query.tenant;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new HttpError(400, 'invalid_parameter', 'query parameter tenant: give one tenant id.', { param: 'tenant' });
+  }
+  return value;
+}
+
+/** Whether the caller authenticated with an operator key. */
+export function isOperator(res: Response): boolean {
+  return res.locals.operator === true;
+}
+
+/**
+ * The tenants whose jobs the caller may see: its own tenant's id, or null for an operator (every tenant).
+ * An operator's `?tenant=` narrows lists and bulk replays (see `listScopeOf`), not the reach of one job.
+ */
+export function jobScopeOf(res: Response): string | null {
+  return isOperator(res) ? null : tenantOf(res);
+}
+
+/** The tenant a list or bulk replay is limited to: the caller's, the one an operator named, or null for all. */
+export function listScopeOf(res: Response): string | null {
+  const tenantId: unknown = res.locals.tenantId;
+  if (typeof tenantId === 'string') return tenantId;
+  if (isOperator(res)) return null;
+  throw new Error('listScopeOf() called on a route without jobsAuth');
+}
+
+/** The tenant a new job runs as: the caller's, or the one an operator named (400 when an operator named none). */
+export function submitterOf(res: Response): string {
+  if (isOperator(res) && typeof res.locals.tenantId !== 'string') {
+    throw new HttpError(400, 'tenant_required', 'An operator submits jobs for a tenant: add ?tenant=<tenant id>.', {
+      param: 'tenant',
+    });
+  }
+  return tenantOf(res);
+}

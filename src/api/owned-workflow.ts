@@ -21,11 +21,12 @@ export async function underDeadline<T>(client: Client, deadlineMs: number, call:
 /**
  * The description of a workflow the tenant owns (by its `SwitchyardTenant` attribute), of `type` when given. A
  * workflow of another tenant, or of another type, is reported exactly like one that does not exist: `notFound`.
+ * `tenantId` null is an operator's scope, which owns every tenant's workflows.
  */
 export async function describeOwned(
   describe: <T>(call: () => Promise<T>) => Promise<T>,
   handle: WorkflowHandle,
-  tenantId: string,
+  tenantId: string | null,
   notFound: (workflowId: string) => HttpError,
   type?: string,
 ): Promise<WorkflowExecutionDescription> {
@@ -38,7 +39,7 @@ export async function describeOwned(
   }
   if (
     (type !== undefined && description.type !== type) ||
-    description.typedSearchAttributes.get(attributes.TENANT) !== tenantId
+    (tenantId !== null && description.typedSearchAttributes.get(attributes.TENANT) !== tenantId)
   ) {
     throw notFound(handle.workflowId);
   }

@@ -19,6 +19,8 @@ export const COST_USD = defineSearchAttributeKey('SwitchyardCostUsd', SearchAttr
 export const DEGRADED = defineSearchAttributeKey('SwitchyardDegraded', SearchAttributeType.BOOL);
 /** The job this one replays. */
 export const REPLAY_OF = defineSearchAttributeKey('SwitchyardReplayOf', SearchAttributeType.KEYWORD);
+/** Why a failed job failed: one of the failure types (`SERVER_ERROR`, `TIMEOUT`, `BUDGET_EXCEEDED`…). */
+export const FAILURE_TYPE = defineSearchAttributeKey('SwitchyardFailureType', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute Switchyard uses, for registration checks. */
 export const ALL_SEARCH_ATTRIBUTES = [
@@ -30,4 +32,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   COST_USD,
   DEGRADED,
   REPLAY_OF,
+  FAILURE_TYPE,
 ] as const;

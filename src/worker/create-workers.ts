@@ -5,6 +5,7 @@ import { createJobActivities, createProviderActivities, createReserveAndCall, Pr
 import { configuredCircuitModels } from '../../activities/circuit-guard';
 import { KeyPools } from '../../activities/key-pool';
 import { CallJournal } from '../../activities/call-journal';
+import { createBulkReplayActivities } from '../../activities/bulk-replay';
 import { CallSlots } from '../../activities/call-slots';
 import { LocalCallPolicy } from '../../activities/local-call-policy';
 import { callsLocally } from '../config/resolve-targets';
@@ -96,6 +97,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     logger: activityLogger,
     requests: options.stores.requests,
     streams: options.stores.streams,
+    logPayloads: config.logging.payloads,
     journal: new CallJournal(options.stores.calls, activityLogger),
     embeddingJournal: new CallJournal(options.stores.embeddingCalls, activityLogger),
     embeddings: options.stores.embeddings,
@@ -120,6 +122,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     activities: {
       ...jobActivities,
       ...providerActivities,
+      ...createBulkReplayActivities({ client: options.client, config, requests: options.stores.requests }),
       reserveAndCall: createReserveAndCall({
         reserveAndAdmit: (input) => jobActivities.reserveAndAdmit(input),
         callProvider: (input) => providerActivities.callProvider(input),
