@@ -26,4 +26,7 @@ export type EndpointId =
   | 'anthropic.batches.create'
   | 'anthropic.batches.read'
   | 'anthropic.batches.cancel'
-  | 'anthropic.batch';
+  | 'anthropic.batch'
+  | 'openai.models'
+  | 'anthropic.models'
+  | 'gemini.models';

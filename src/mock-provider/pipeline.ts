@@ -18,6 +18,7 @@ import {
   type ReplyContext,
   type WireReply,
 } from './provider';
+import { isRevokedKey } from './revoked-keys';
 import { type MockState } from './state';
 import { type StreamFrame } from './stream-frames';
 import { type StreamFault, writeStream } from './stream-writer';
@@ -123,6 +124,7 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
   if (!body.ok) return send(wire.errorStatus(ctx, 413));
   const { text } = body;
   if (apiKey === undefined) return send(wire.missingKey(ctx));
+  if (isRevokedKey(apiKey)) return send(wire.invalidKey(ctx));
   const json = parseJson(text);
   if (!isJsonObject(json)) return send(wire.badRequest(ctx, 'The request body could not be parsed as a JSON object.'));
   const parsed = endpoint.parse(json, params);

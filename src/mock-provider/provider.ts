@@ -47,6 +47,8 @@ export interface ProviderWire {
   /** The API key as sent, or `undefined` when the request has none. */
   apiKey(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined;
   missingKey(ctx: ReplyContext): WireReply;
+  /** A key the provider does not accept (revoked or deleted), as the real API rejects it. */
+  invalidKey(ctx: ReplyContext): WireReply;
   badRequest(ctx: ReplyContext, message: string): WireReply;
   /** Any injected status other than 429, in the provider's error format. */
   errorStatus(ctx: ReplyContext, status: number): WireReply;

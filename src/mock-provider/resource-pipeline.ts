@@ -5,6 +5,7 @@ import { faultReply } from './fault-reply';
 import { delay, readBody, sendJsonText } from './http-io';
 import { type ReplyContext } from './provider';
 import { type RawReply, type ResourceMatch, type ResourceReply } from './resource';
+import { isRevokedKey } from './revoked-keys';
 import { type MockState } from './state';
 
 /** What the server knows of a resource request besides the route. */
@@ -54,6 +55,7 @@ export async function serveResourceCall(state: MockState, call: ResourceCall, re
 
   if (!body.ok) return send(wire.errorStatus(ctx, 413));
   if (apiKey === undefined) return send(wire.missingKey(ctx));
+  if (isRevokedKey(apiKey)) return send(wire.invalidKey(ctx));
   let directives: Directives;
   try {
     directives = readHeaderDirectives(req.headers);

@@ -1,6 +1,7 @@
 import { anthropicBatchRoutes } from './anthropic/batch-routes';
 import { anthropicRoutes } from './anthropic/routes';
 import { geminiRoutes } from './gemini/routes';
+import { modelsRoutes } from './models-routes';
 import { openaiBatchRoutes } from './openai/batch-routes';
 import { openaiRoutes } from './openai/routes';
 import { type MockEndpoint, type MockProviderRoutes, type PathParams } from './provider';
@@ -18,8 +19,8 @@ export type Route =
 /** The providers the mock imitates: the one place a provider folder is registered. */
 const PROVIDERS: readonly MockProviderRoutes[] = [openaiRoutes, anthropicRoutes, geminiRoutes];
 
-/** The providers' files and batch APIs, registered here likewise. */
-const RESOURCES: readonly MockResourceRoutes[] = [openaiBatchRoutes, anthropicBatchRoutes];
+/** The providers' files and batch APIs and their model lists, registered here likewise. */
+const RESOURCES: readonly MockResourceRoutes[] = [openaiBatchRoutes, anthropicBatchRoutes, modelsRoutes];
 
 const CONTROL_ROUTES: ReadonlyMap<string, ControlRoute> = new Map<string, ControlRoute>([
   ['GET /_mock/stats', 'stats'],

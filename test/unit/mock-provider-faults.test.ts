@@ -472,11 +472,11 @@ describe('request validation and unknown routes', () => {
   });
 
   it('when a route is unknown, the mock answers a plain JSON 404', async () => {
-    const response = await fetch(`${mock.url}/openai/v1/models`);
+    const response = await fetch(`${mock.url}/openai/v1/assistants`);
 
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'not_found', message: 'No route for GET /openai/v1/models' },
+      error: { code: 'not_found', message: 'No route for GET /openai/v1/assistants' },
     });
   });
 

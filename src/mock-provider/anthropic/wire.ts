@@ -31,6 +31,7 @@ export const anthropicWire: ProviderWire = {
     return bearerToken(headers);
   },
   missingKey: (ctx) => anthropicError(ctx, 401, 'authentication_error', 'x-api-key header is required'),
+  invalidKey: (ctx) => anthropicError(ctx, 401, 'authentication_error', 'invalid x-api-key'),
   badRequest: (ctx, message) => anthropicError(ctx, 400, 'invalid_request_error', message),
   errorStatus(ctx, status) {
     const [type, message] = ERROR_KINDS[status] ?? (status >= 500 ? API_ERROR : INVALID_REQUEST);

@@ -4,6 +4,7 @@ import { type ProviderWire, type ReplyContext, type WireReply } from '../provide
 
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
 const QUOTA_FAILURE = 'type.googleapis.com/google.rpc.QuotaFailure';
+const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 
 /** google.rpc.Code names for the statuses the mock can be asked for. */
 const STATUS_NAMES: Readonly<Record<number, string>> = {
@@ -66,6 +67,11 @@ export const geminiWire: ProviderWire = {
       403,
       "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
     ),
+  // Gemini answers a key it does not accept with 400 INVALID_ARGUMENT; only ErrorInfo.reason says it is the key.
+  invalidKey: () =>
+    geminiError(400, 'API key not valid. Please pass a valid API key.', [
+      { '@type': ERROR_INFO, reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+    ]),
   badRequest: (_ctx, message) => geminiError(400, message),
   errorStatus: (_ctx, status) =>
     geminiError(status, SERVER_ERROR_MESSAGES[status] ?? `Mock error with status ${status}.`),

@@ -32,6 +32,13 @@ export const openaiWire: ProviderWire = {
       'invalid_request_error',
       'invalid_api_key',
     ),
+  invalidKey: () =>
+    openaiError(
+      401,
+      'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+      'invalid_request_error',
+      'invalid_api_key',
+    ),
   badRequest: (_ctx, message) => openaiError(400, message, 'invalid_request_error', null),
   errorStatus(_ctx, status) {
     if (status >= 500) {
