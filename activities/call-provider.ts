@@ -13,7 +13,7 @@ import { withHeartbeat } from './heartbeat';
 import type { CallSlots } from './call-slots';
 import type { LocalCallPolicy } from './local-call-policy';
 import type { CancelMarks } from '../src/stores/cancel-marks';
-import type { ChatRequest, ChatUsage } from '../src/contract/chat';
+import { textOf, type ChatCompletion, type ChatRequest, type ChatUsage } from '../src/contract/chat';
 import type { ResponseCacheStore } from '../src/stores/cache/contract';
 import type { StreamStore } from '../src/stores/streams/contract';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +33,8 @@ export interface CallProviderDeps {
   local?: LocalCallDeps;
   /** Where streamed calls write their tokens; without it, a call asked to stream answers whole. */
   streams?: StreamStore;
+  /** The call's line carries the request messages and the completion text (config `logging.payloads`). */
+  logPayloads?: boolean;
 }
 
 export interface LocalCallDeps {
@@ -159,6 +161,7 @@ async function callWithPooledKey(
     }
     pool = deps.keyPools.pool(input.providerId);
     request = await requestToSend(deps.requests, input);
+    if (deps.logPayloads) logFields.messages = request.messages;
     lease = await pool.acquire(request);
     logFields.keyAlias = lease.alias;
     const adapter = deps.clients.adapterFor(input.providerId, lease.alias);
@@ -189,6 +192,7 @@ async function callWithPooledKey(
         latencyMs,
         inputTokens: completion.usage.prompt_tokens,
         outputTokens: completion.usage.completion_tokens,
+        ...(deps.logPayloads ? { completion: completionText(completion) } : {}),
       },
       'provider call',
     );
@@ -200,6 +204,11 @@ async function callWithPooledKey(
     if (cut && onCut) await onCut(cut);
     throw await failedCallError({ err, signal, attempt, latencyMs, pool, lease, logger: deps.logger, logFields });
   }
+}
+
+/** What the model answered, as text: each choice's content (a call that only calls tools answers ''). */
+function completionText(completion: ChatCompletion): string {
+  return completion.choices.map((choice) => textOf(choice.message.content)).join('\n');
 }
 
 async function settleQuietly(

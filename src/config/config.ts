@@ -75,6 +75,10 @@ export interface Config {
     codecCorsOrigins: string[];
   };
   logLevel: string;
+  logging: {
+    /** Provider-call lines carry the request messages and the completion (config `logging.payloads`, LOG_PAYLOADS). */
+    payloads: boolean;
+  };
   /** Micro-batching of embeddings requests. */
   batching: BatchingConfig;
   /** Batch jobs on the providers' Batch APIs. */

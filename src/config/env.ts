@@ -23,6 +23,9 @@ export const envSchema = z.object({
   HOST: optional(z.string().regex(HOST_PATTERN, HOST_MESSAGE)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['json', 'pretty'], { message: 'use "json" or "pretty"' })),
+  LOG_PAYLOADS: optional(
+    z.enum(['true', 'false'], { message: 'use "true" or "false"' }).transform((value) => value === 'true'),
+  ),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,
   SWITCHYARD_TASK_QUEUE_PREFIX: optional(

@@ -189,6 +189,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       codecCorsOrigins: env.SWITCHYARD_CODEC_CORS_ORIGINS ?? DEFAULT_CODEC_CORS_ORIGINS,
     },
     logLevel: env.LOG_LEVEL ?? 'info',
+    logging: { payloads: env.LOG_PAYLOADS ?? file.logging?.payloads ?? false },
     batching: file.batching ?? batchingSchema.parse({}),
     batchJobs: file.batchJobs ?? batchJobsSchema.parse({}),
     streaming: file.streaming ?? streamingSchema.parse({}),

@@ -273,6 +273,15 @@ export const configFileSchema = z.strictObject({
   batchJobs: batchJobsSchema.optional(),
   /** Streamed answers. */
   streaming: streamingSchema.optional(),
+  logging: z
+    .strictObject({
+      /**
+       * Log each provider call's request messages and completion text on its line (LOG_PAYLOADS). Off by default:
+       * prompts and answers are the tenants' data, and logs are kept and read more widely than Temporal's history.
+       */
+      payloads: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

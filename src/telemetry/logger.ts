@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { build as prettyStream, isColorSupported } from 'pino-pretty';
 import { chooseLogFormat, type LogFormat } from './log-format';
 import { formatPrettyLine } from './pretty-line';
+import { jobLogContext } from './job-log-context';
 
 /** Where and how a logger writes; by default stdout, in the format `LOG_FORMAT` or the terminal calls for. */
 export interface LoggerOptions {
@@ -19,7 +20,9 @@ export interface LoggerOptions {
 
 /**
  * One logger per process; `component` tells api, worker and mock provider lines apart. Errors are serialized
- * with their type, message and stack; API keys and auth headers are redacted in both formats.
+ * with their type, message and stack; API keys and auth headers are redacted in both formats. A line written
+ * while an activity or a request works on a job carries its `jobId`, `workflowId` and `runId` (see
+ * `jobLogContext`).
  */
 export function createLogger(
   component: string,
@@ -30,6 +33,7 @@ export function createLogger(
   const pinoOptions = {
     level,
     base: { component },
+    mixin: jobLogContext,
     serializers: { err: pino.stdSerializers.errWithCause },
     redact: {
       paths: ['apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers["x-api-key"]'],

@@ -17,7 +17,6 @@ const HIDDEN = new Set([
   'taskQueue',
   'isLocal',
   'workflowRunId',
-  'runId',
   'activityId',
   'workflowType',
   'taskToken',
@@ -27,11 +26,15 @@ const HIDDEN = new Set([
 const POSITIONAL = new Set(['status', 'provider', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd']);
 const TRAILING: ReadonlyArray<readonly [field: string, label: string]> = [
   ['jobId', 'job'],
-  ['workflowId', 'job'],
+  ['workflowId', 'workflow'],
+  ['runId', 'run'],
   ['tenantId', 'tenant'],
   ['tenant', 'tenant'],
   ['model', 'model'],
 ];
+
+/** Characters of a run id the pretty line shows: enough to tell runs apart and to grep the JSON lines for it. */
+const SHORT_RUN_ID = 8;
 
 const LEVEL_LABELS: Record<number, string> = {
   10: 'TRACE',
@@ -81,7 +84,10 @@ export function formatPrettyLine(log: Record<string, unknown>, colors: Colors = 
   for (const [field, label] of TRAILING) {
     if (!isScalar(log[field]) || shown.has(label)) continue;
     if (field === 'model' && typeof log.provider === 'string') continue;
-    parts.push(`${label}=${String(log[field])}`);
+    // A job's workflow id is its job id, shown once as the job; a flight's or a batch's is shown as itself.
+    if (field === 'workflowId' && log.workflowId === log.jobId) continue;
+    const value = String(log[field]);
+    parts.push(`${label}=${field === 'runId' ? value.slice(0, SHORT_RUN_ID) : value}`);
     shown.add(label);
   }
   const error = errorOf(log);

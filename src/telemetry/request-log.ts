@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp, type Options } from 'pino-http';
+import { jobIdOfWorkflow, notedJobRun, withRequestLocals } from './job-log-context';
 
-/** The job a request concerns: in its path, in the `Location` of a 202, or in the completions' job header. */
-const JOB_IN_PATH = /^\/v1\/jobs\/(job_[^/?#]+)/;
+/**
+ * The job a request concerns: in its path (a job, a bulk replay, or a batch job, whose batch id is its job id), in
+ * the `Location` of a 202, or in the completions' job header.
+ */
+const JOB_IN_PATH = /^\/v1\/(?:jobs|batches)\/((?:job|bulk)_[^/?#]+)/;
 
 /** Probes answer every few seconds; logging them would drown the requests a person is looking for. */
 const UNLOGGED_PATHS = new Set(['/healthz', '/readyz']);
@@ -82,7 +86,9 @@ export function createRequestLog(logger: Logger): RequestLog {
   };
   return {
     track,
-    middleware(req, res, next) {
+    middleware(req, res, rawNext) {
+      // The rest of the request runs where the job service can note the run it starts or reads (see `noteJobRun`).
+      const next = () => withRequestLocals(localsOf(res), rawNext);
       if (tracked.has(req)) {
         // A handler in front of Express took it on; Express only finishes what that handler passed on.
         next();
@@ -116,11 +122,20 @@ function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: nu
   return `${req.method ?? '?'} ${path} ${res.statusCode}${took}`;
 }
 
-/** Job id, tenant, model and cost of a finished request, as far as the request and its response tell. */
+/**
+ * Job id (with its workflow and run), tenant, model and cost of a finished request, as far as the request, its
+ * response and what the job service noted in `res.locals` tell.
+ */
 export function requestFields(req: IncomingMessage, res: ServerResponse): Record<string, string | number> {
   const fields: Record<string, string | number> = {};
-  const jobId = jobIdOf(req, res);
-  if (jobId) fields.jobId = jobId;
+  const noted = notedJobRun(localsOf(res));
+  const jobId = jobIdOf(req, res) ?? (noted && jobIdOfWorkflow(noted.workflowId));
+  if (jobId) {
+    fields.jobId = jobId;
+    // The job id is its workflow's id; the run is known when this request started or read that workflow.
+    fields.workflowId = jobId;
+    if (noted?.workflowId === jobId && noted.runId) fields.runId = noted.runId;
+  }
   const tenantId = localsOf(res).tenantId;
   if (typeof tenantId === 'string') fields.tenantId = tenantId;
   const model = modelOf(req, res);
@@ -140,9 +155,13 @@ function jobIdOf(req: IncomingMessage, res: ServerResponse): string | undefined 
   return undefined;
 }
 
-/** The model the client asked for (the parsed body), else the one that answered (`provider:model` header). */
+/**
+ * The model the client asked for (the parsed body), else the one that answered (`provider:model` header). Not from
+ * a body refused as invalid (400): its fields hold whatever the client sent, a key or a prompt pasted in the wrong
+ * place included.
+ */
 function modelOf(req: IncomingMessage, res: ServerResponse): string | undefined {
-  const body: unknown = (req as IncomingMessage & { body?: unknown }).body;
+  const body: unknown = res.statusCode === 400 ? undefined : (req as IncomingMessage & { body?: unknown }).body;
   if (body && typeof body === 'object' && 'model' in body && typeof body.model === 'string') return body.model;
   const answered = res.getHeader('x-switchyard-provider');
   return typeof answered === 'string' ? answered.slice(answered.indexOf(':') + 1) : undefined;

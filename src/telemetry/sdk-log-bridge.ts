@@ -1,5 +1,6 @@
 import type { LogEntry } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
+import { jobIdOfWorkflow } from './job-log-context';
 
 /**
  * SDK messages that are routine for how Switchyard runs its workers, logged at debug instead of info or warn so
@@ -25,16 +26,23 @@ function isRoutine(entry: Pick<LogEntry, 'level' | 'message' | 'meta'>): boolean
  */
 const DROPPED_FIELDS = new Set(['taskToken']);
 
+/** SDK field names written under Switchyard's own, so one `runId` (or `jq` filter) finds every line of a run. */
+const RENAMED_FIELDS: Record<string, string> = { workflowRunId: 'runId' };
+
 /**
  * Writes one Temporal SDK log entry to pino. Error values (the SDK logs "Workflow failed" and "Activity failed"
  * with an `error` field) are serialized with type, message and stack, which JSON would otherwise print as `{}`.
+ * A workflow's or an activity's line carries `workflowId` and `runId` (the SDK's `workflowRunId` for activities),
+ * and `jobId` when the workflow is a job's, under the same names as Switchyard's own lines.
  */
 export function forwardSdkLog(logger: Logger, entry: Pick<LogEntry, 'level' | 'message' | 'meta'>): void {
   const fields: Record<string, unknown> = { sdk: true };
   for (const [key, value] of Object.entries(entry.meta ?? {})) {
     if (DROPPED_FIELDS.has(key)) continue;
-    fields[key] = isError(value) ? pino.stdSerializers.errWithCause(value) : value;
+    fields[RENAMED_FIELDS[key] ?? key] = isError(value) ? pino.stdSerializers.errWithCause(value) : value;
   }
+  const jobId = typeof fields.workflowId === 'string' ? jobIdOfWorkflow(fields.workflowId) : undefined;
+  if (jobId && fields.jobId === undefined) fields.jobId = jobId;
   const message = entry.message;
   if (isRoutine(entry)) {
     logger.debug(fields, message);

@@ -62,7 +62,7 @@ const submitWithoutMessages = (api: RunningApi) =>
   });
 
 describe('request logs', () => {
-  test('at info, a request is one line with method, path, status, duration, tenant and model, and no headers', async () => {
+  test('at info, a request is one line with method, path, status, duration and tenant, no headers, and no model from a body refused as invalid', async () => {
     const { api, log, close } = await apiLoggingAt('info');
     try {
       const response = await submitWithoutMessages(api);
@@ -70,7 +70,9 @@ describe('request logs', () => {
 
       expect(response.status).toBe(400);
       expect(record.msg).toMatch(/^POST \/v1\/jobs 400 \d+ms$/);
-      expect(record).toMatchObject({ tenantId: 'default', model: 'gpt-4o-mini', res: { statusCode: 400 } });
+      expect(record).toMatchObject({ tenantId: 'default', res: { statusCode: 400 } });
+      // A refused body's fields are whatever the client sent: a key pasted into `model` must not reach the log.
+      expect(record).not.toHaveProperty('model');
       expect(record.req).toEqual({ id: expect.anything(), method: 'POST', url: '/v1/jobs' });
       expect(record.res).toEqual({ statusCode: 400 });
       expect(log.lines.join('\n')).not.toContain('trace-123');
