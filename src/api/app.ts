@@ -4,7 +4,9 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { readinessChecks, type ApiServices } from './api-services';
-import { adminAuth, tenantAuth, tenantKeys } from './auth';
+import { adminAuth, jobsAuth, tenantAuth, tenantKeys } from './auth';
+import { JobList } from './job-list';
+import { BulkReplayService } from './bulk-replay-service';
 import { errorHandler, notFound, openAIErrorFormat } from './error-handler';
 import { JobService } from './job-service';
 import { CancelMarks } from '../stores/cancel-marks';
@@ -19,7 +21,9 @@ import { BatchService } from './batch-service';
 import { batchesRouter, filesRouter } from './routes/batches';
 import { spendRouter } from './routes/spend';
 import { adminRouter } from './routes/admin';
+import { tenantsRouter } from './routes/tenants';
 import { codecRouter } from './routes/codec';
+import { dashboardRouter } from './routes/dashboard';
 import { createApiMetrics } from '../telemetry/api-metrics';
 import { createRequestLog } from '../telemetry/request-log';
 import { fastPathAnswers } from './fast-path-answers';
@@ -74,7 +78,13 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const embeddings = new EmbeddingService(client, config, services.embeddings, ledger, jobs.admission, logger);
-  app.use('/v1/jobs', auth, json, jobsRouter(jobs, limiter, embeddings, { streams: services.streams, logger }));
+  const jobLists = { list: new JobList(client, config), bulk: new BulkReplayService(client, config) };
+  app.use(
+    '/v1/jobs',
+    jobsAuth(config, tenantOfKey),
+    json,
+    jobsRouter(jobs, limiter, embeddings, { streams: services.streams, logger, ...jobLists }),
+  );
   app.use('/v1/embeddings', openAIErrorFormat, auth, json, embeddingsRouter(embeddings, limiter));
   const batches = new BatchService({
     client,
@@ -90,7 +100,9 @@ export function createApp({ client, config, logger, services }: AppDeps): Expres
   app.use('/v1/batches', openAIErrorFormat, auth, json, batchesRouter(batches, limiter));
   app.use(spendRouter(config, ledger));
   app.use(adminRouter(config, services.circuits, services.keyState));
+  app.use(tenantsRouter(config, ledger));
   app.use('/v1/admin/codec', codecRouter(config));
+  app.use(dashboardRouter({ client, config, services, metrics }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

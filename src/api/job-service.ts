@@ -6,11 +6,10 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { ChatRequest } from '../contract/chat';
 import type { Logger } from 'pino';
 import * as attributes from '../contract/search-attributes';
-import type { AiJobInput, AiJobResult, AiJobWorkflow } from '../contract/job';
+import type { AiJobResult, AiJobWorkflow } from '../contract/job';
 import type { Config } from '../config';
 import type { JobPlan, RequestCachePolicy } from './job-plan';
 import { planRequest } from './plan-request';
@@ -20,7 +19,8 @@ import { existingJob, jobNotFound, submissionHash, type SubmittedJob } from './i
 
 export type { SubmittedJob };
 import { syncRunError } from './sync-run-error';
-import { fromWorkflowRequest, toWorkflowRequest } from './request-by-reference';
+import { toWorkflowRequest } from './request-by-reference';
+import { recordedRequest, replayPlan } from '../replay/replay-start';
 import { guardStore } from '../stores/shared/store-unavailable';
 import type { ResponseCacheStore } from '../stores/cache/contract';
 import type { CancelMarks } from '../stores/cancel-marks';
@@ -33,6 +33,7 @@ import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './tempo
 import { describeOwned, underDeadline } from './owned-workflow';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
+import { noteJobRun } from '../telemetry/job-log-context';
 
 /** A new job; `beforeStart` and `signal` as in `AdmissionTicket`. */
 export interface SubmitJobInput extends AdmissionTicket {
@@ -105,6 +106,7 @@ export class JobService {
     }
     // The id is scoped by tenant, so this holds; checked anyway, as every read of a job is.
     if (description.typedSearchAttributes.get(attributes.TENANT) !== input.tenantId) return null;
+    noteJobRun(jobId, description.runId);
     return existingJob(jobId, handle, description, submissionHash(input));
   }
 
@@ -143,7 +145,8 @@ export class JobService {
     const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     let settled: SettledStart;
     try {
-      await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, start);
+      const started = await this.client.connection.withDeadline(Date.now() + this.config.api.temporalDeadlineMs, start);
+      noteJobRun(jobId, started.firstExecutionRunId);
       settled = { kind: 'started' };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError && input.idempotencyKey) {
@@ -163,6 +166,7 @@ export class JobService {
         throw err;
       }
     }
+    if (settled.kind === 'exists') noteJobRun(jobId, settled.description.runId);
     if (settled.kind === 'exists' && settled.description.memo?.submissionId !== submissionId) {
       // Without a key, a workflow this submit did not start is never the client's job.
       return existingJob(jobId, handle, settled.description, input.idempotencyKey ? hash : null);
@@ -171,8 +175,16 @@ export class JobService {
     return { jobId, existing: false, handle, status: 'running' };
   }
 
+  /** The tenant a job runs as (its `SwitchyardTenant`), for an operator who named none; 404 when there is no such job. */
+  async ownerOf(jobId: string): Promise<string> {
+    const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
+    const tenantId = (await this.describeOwned(handle, null)).typedSearchAttributes.get(attributes.TENANT);
+    if (!tenantId) throw jobNotFound(jobId);
+    return tenantId;
+  }
+
   /** The job as the API shows it; with `waitSeconds`, first waits up to that long for it to finish. */
-  async view(jobId: string, tenantId: string, waitSeconds = 0): Promise<JobView> {
+  async view(jobId: string, tenantId: string | null, waitSeconds = 0): Promise<JobView> {
     const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     let description = await this.describeOwned(handle, tenantId);
     if (description.status.name === 'RUNNING' && waitSeconds > 0) {
@@ -187,7 +199,7 @@ export class JobService {
   }
 
   /** Requests cancellation; the workflow releases what it holds and ends as cancelled. */
-  async cancel(jobId: string, tenantId: string): Promise<CancellingView> {
+  async cancel(jobId: string, tenantId: string | null): Promise<CancellingView> {
     const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
     const description = await this.describeOwned(handle, tenantId);
     if (description.status.name !== 'RUNNING') {
@@ -203,31 +215,33 @@ export class JobService {
 
   /**
    * Starts a new job with the request of `jobId` (any state), linked to it by `SwitchyardReplayOf`. The
-   * replay is planned with today's config and skips the cache read (it refreshes the entry instead).
+   * replay is planned with today's config and skips the cache read (it refreshes the entry instead). It runs as
+   * the original job's tenant; `scope` null (an operator) may replay any tenant's job.
    */
   async replay(
     jobId: string,
-    tenantId: string,
-    beforeStart: (request: ChatRequest, plan: JobPlan) => Promise<void>,
-  ): Promise<SubmittedJob> {
+    scope: string | null,
+    beforeStart: (request: ChatRequest, plan: JobPlan, tenantId: string) => Promise<void>,
+  ): Promise<SubmittedJob & { tenantId: string }> {
     const handle = this.client.workflow.getHandle<AiJobWorkflow>(jobId);
-    await this.describeOwned(handle, tenantId);
-    const history = await this.control(() => handle.fetchHistory());
-    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    // Through the client's codec: with encryption at rest, the recorded input is ciphertext.
-    const original = payload
-      ? await decodeFromPayloadsAtIndex<AiJobInput>(this.client.options.loadedDataConverter, 0, [payload])
-      : undefined;
-    const request = !original?.request
-      ? null
-      : this.requests
-        ? await guardStore('cache', () => fromWorkflowRequest(this.requests!, original))
-        : original.request;
-    if (!original || !request) {
+    const description = await this.describeOwned(handle, scope);
+    const tenantId = description.typedSearchAttributes.get(attributes.TENANT);
+    const source = { client: this.client, config: this.config, ...(this.requests ? { requests: this.requests } : {}) };
+    const recorded = tenantId
+      ? await guardStore('cache', () => this.control(() => recordedRequest(source, handle)))
+      : null;
+    if (!tenantId || !recorded) {
       throw new HttpError(409, 'job_not_replayable', `Job ${jobId} has no recorded request to replay.`);
     }
-    const plan = this.plan(tenantId, request, { mode: original.cache ? 'refresh' : 'bypass' });
-    return this.submit({ tenantId, request, plan, replayOf: jobId, beforeStart: () => beforeStart(request, plan) });
+    const { request, plan } = replayPlan(this.config, tenantId, recorded);
+    const submitted = await this.submit({
+      tenantId,
+      request,
+      plan,
+      replayOf: jobId,
+      beforeStart: () => beforeStart(request, plan, tenantId),
+    });
+    return { ...submitted, tenantId };
   }
 
   /**
@@ -278,10 +292,15 @@ export class JobService {
     });
   }
 
+  /** `tenantId` null (an operator) owns every job. */
   private describeOwned(
     handle: WorkflowHandle<AiJobWorkflow>,
-    tenantId: string,
+    tenantId: string | null,
   ): Promise<WorkflowExecutionDescription> {
-    return describeOwned((call) => this.control(call), handle, tenantId, jobNotFound);
+    return describeOwned((call) => this.control(call), handle, tenantId, jobNotFound).then((description) => {
+      // For the request's log line: the run this request read (see `noteJobRun`).
+      noteJobRun(handle.workflowId, description.runId);
+      return description;
+    });
   }
 }

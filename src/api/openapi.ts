@@ -2,6 +2,8 @@ import { version } from '../../package.json';
 import { paths, problem, schemaRef, TENANT, type Operation } from './openapi-paths';
 import { batchedWorkPaths } from './openapi-batched-paths';
 import { streamingPaths } from './openapi-streaming-paths';
+import { jobListSchemas, jobReplayPaths, listJobsOperation } from './openapi-jobs-paths';
+import { operatorPaths, operatorSchemas } from './openapi-operator-paths';
 import { responseSchemas, type JsonSchema } from './openapi-responses';
 import { batchedWorkSchemas } from './openapi-batched-responses';
 import { requestSchemaOf } from './openapi-zod';
@@ -43,6 +45,8 @@ function components(): OpenApiDocument['components'] {
       Payloads: requestSchemaOf(payloadsJsonSchema),
       ...responseSchemas,
       ...batchedWorkSchemas,
+      ...jobListSchemas(),
+      ...operatorSchemas(),
     },
     parameters: {
       JobId: { name: 'id', in: 'path', required: true, schema: schemaRef('JobId') },
@@ -114,6 +118,11 @@ function components(): OpenApiDocument['components'] {
   };
 }
 
+/** Adds `GET /v1/jobs` to the `/v1/jobs` path item that `POST` (submit) opens. */
+function withJobList(all: OpenApiDocument['paths']): OpenApiDocument['paths'] {
+  return { ...all, '/v1/jobs': { ...all['/v1/jobs'], get: listJobsOperation() } };
+}
+
 /** The OpenAPI 3.1 document of the REST API. Build it once at start: it depends on nothing but the code. */
 export function buildOpenApiDocument(): OpenApiDocument {
   return {
@@ -135,7 +144,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     security: TENANT,
-    paths: { ...paths(), ...batchedWorkPaths(), ...streamingPaths() },
+    paths: withJobList({ ...paths(), ...batchedWorkPaths(), ...streamingPaths(), ...jobReplayPaths(), ...operatorPaths() }),
     components: components(),
   };
 }

@@ -55,6 +55,10 @@ test('every route the API serves is documented', () => {
   expect(documented.sort()).toEqual(
     [
       'POST /v1/jobs',
+      'GET /v1/jobs',
+      'POST /v1/jobs/replays',
+      'GET /v1/admin/tenants',
+      'GET /v1/admin/dashboard/data',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/events',
       'DELETE /v1/jobs/{id}',
