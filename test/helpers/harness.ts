@@ -12,6 +12,7 @@ import { startMockProvider, type MockBehavior, type MockProviderHandle } from '.
 import { createLogger } from '../../src/telemetry/logger';
 import { mockProviderEnv } from '../../src/dev/mock-provider-env';
 import { workflowBundle } from './workflow-bundle';
+import { startDevServer, type DevServer } from './dev-server';
 import { createWorkers, openWorkerStores, type WorkerStores } from '../../src/worker/create-workers';
 
 export const TEST_API_KEY = 'sk-switchyard-test';
@@ -28,6 +29,12 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** SWITCHYARD_PAYLOAD_KEYS (`id:base64,…`): the client, workers and API encrypt payloads (default: none). */
   payloadKeys?: string;
+  /**
+   * Run on a Temporal dev server of this file's own (in memory, free ports) instead of the shared one, so a test
+   * can open its Web UI at `uiPort`: the shared server's UI port is known only to the jest global setup.
+   * @default false
+   */
+  ownDevServer?: boolean;
 }
 
 /** The API key of test tenant `id` (see `tenant()`). */
@@ -54,6 +61,8 @@ export interface Harness {
   mock: MockProviderHandle;
   api?: RunningApi;
   workers: Worker[];
+  /** The Temporal Web UI's port (`http://127.0.0.1:<uiPort>`), with `ownDevServer`; otherwise undefined. */
+  uiPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -87,13 +96,15 @@ function quietTemporalRuntime(): void {
   }
 }
 
-/** Real parts for a test file: the shared dev server, a mock provider, workers and (optionally) the API. */
+/** Real parts for a test file: the shared dev server (or its own), a mock provider, workers and (optionally) the API. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   quietTemporalRuntime();
+  const devServer: DevServer | undefined = options.ownDevServer ? await startDevServer() : undefined;
   const mock = await startMockProvider({ port: 0, ...options.mock });
   const env = harnessEnv(mock.url, {
     ...(options.config ? configFileEnv(options.config) : {}),
     ...(options.payloadKeys ? { SWITCHYARD_PAYLOAD_KEYS: options.payloadKeys } : {}),
+    ...(devServer ? { TEMPORAL_ADDRESS: devServer.address } : {}),
     ...options.env,
   });
   const config = loadConfig(env);
@@ -132,6 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mock,
     api,
     workers,
+    uiPort: devServer?.uiPort,
     async close() {
       await api?.close();
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -140,6 +152,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await stores?.close();
       await connection.close();
       await mock.close();
+      await devServer?.stop();
     },
   };
 }
