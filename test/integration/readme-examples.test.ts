@@ -32,15 +32,16 @@ test('the README has the examples this test expects, and every block it does not
   const counts = Object.fromEntries(
     (['config', 'yaml-syntax', 'curl', 'openai-sdk'] as const).map((kind) => [kind, ofKind(kind).length]),
   );
-  expect(counts).toEqual({ config: 9, 'yaml-syntax': 1, curl: 4, 'openai-sdk': 3 });
+  expect(counts).toEqual({ config: 10, 'yaml-syntax': 1, curl: 8, 'openai-sdk': 3 });
   const skipped: Partial<Record<SkipRule, number>> = {};
   for (const plan of ofKind('skipped')) skipped[plan.rule] = (skipped[plan.rule] ?? 0) + 1;
   expect(skipped).toEqual({
-    text: 6,
-    json: 2,
-    'npm-script': 3,
+    text: 7,
+    json: 4,
+    'npm-script': 5,
     openssl: 2,
-    'temporal-cli': 1,
+    'temporal-cli': 2,
+    'sh-without-api': 8,
     'workflow-snippet': 1,
     'event-stream': 1,
   });
@@ -93,12 +94,16 @@ describe('examples against a running gateway', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** A README command as it runs here: this API's port and keys, and the job id the previous answer named. */
+  /** A README command as it runs here: this API's port and keys, and the job (or bulk replay) id the previous answer named. */
   function adapt(text: string, jobId: string | null): string {
     let adapted = text.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`).replaceAll('sk-switchyard-dev', KEY);
     if (adapted.includes('job_…')) {
       if (!jobId) throw new Error(`"job_…" with no job id from an earlier command: ${text}`);
       adapted = adapted.replaceAll('job_…', jobId);
+    }
+    if (adapted.includes('bulk_…')) {
+      if (!jobId?.startsWith('bulk_')) throw new Error(`"bulk_…" with no bulk replay id from an earlier command: ${text}`);
+      adapted = adapted.replaceAll('bulk_…', jobId);
     }
     return adapted;
   }
