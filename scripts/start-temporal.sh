@@ -45,6 +45,7 @@ SEARCH_ATTRIBUTES=(
   SwitchyardDegraded=Bool
   SwitchyardReplayOf=Keyword
   SwitchyardFailureType=Keyword
+  SwitchyardCoalesced=Bool
 )
 
 args=(server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" --namespace "$NAMESPACE" --log-format json --log-level warn)

@@ -53,7 +53,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
         // A worker that died before recording its steps may have reserved after a miss that now is a hit:
         // that reservation must not outlive the run (releasing an unknown one is a no-op).
         if (perRun) await settleSteps.releaseBudget({ reservationId: reservation.id });
-        return finish(input, status, fromCache(hit.value, input.jobId), false);
+        return finish(input, status, fromCache(hit.value, input.jobId), false, has);
       }
       if (input.cache.mode === 'only') throw cacheMiss('the cache has no answer for this request (cache mode "only")');
     }
@@ -62,7 +62,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     let settled = false;
     try {
       const plan = await reserve(input, reservation, has);
-      if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false);
+      if ('cached' in plan) return finish(input, status, fromCache(plan.cached), false, has);
       let outcome: Outcome;
       try {
         outcome = await call(input, plan.targets, status, plan, reservation, has);
@@ -81,7 +81,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
         );
       }
       settled = true;
-      return finish(input, status, outcome, plan.downgraded);
+      return finish(input, status, outcome, plan.downgraded, has);
     } catch (err) {
       // Also after a cancellation that hit the reservation itself: it may have been written already.
       if (!settled) {
@@ -95,7 +95,7 @@ export async function aiJob(input: AiJobInput): Promise<AiJobResult> {
     status.phase = outcome;
     // Asked only on the failed path, so a job that completes records no marker for it.
     const failureType = outcome === 'failed' && has(Patch.FailureTypeAttribute) ? failureTypeOf(err) : undefined;
-    recordOutcome(outcome, status.providerId, null, false, false, failureType);
+    recordOutcome(outcome, status.providerId, null, false, false, failureType ? { failureType } : {});
     throw err;
   }
 }

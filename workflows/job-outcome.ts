@@ -1,6 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import * as attributes from '../src/contract/search-attributes';
 import type { FailureType } from '../src/contract/failure-types';
+import { Patch, type PatchCheck } from './patches';
 import type { AiJobInput, AiJobResult, CachedResponse, Degradation, JobStatus } from '../src/contract/job';
 
 /** How a job's answer came about, before it becomes the job's result. */
@@ -36,11 +37,19 @@ export function fromCache(response: CachedResponse, jobId?: string): Outcome {
 }
 
 /** Completes the job with `outcome`: its status, search attributes and result. */
-export function finish(input: AiJobInput, status: JobStatus, outcome: Outcome, downgraded: boolean): AiJobResult {
+export function finish(
+  input: AiJobInput,
+  status: JobStatus,
+  outcome: Outcome,
+  downgraded: boolean,
+  has: PatchCheck,
+): AiJobResult {
   status.phase = 'completed';
   status.providerId = outcome.response.providerId;
   status.model = outcome.response.model;
-  recordOutcome('completed', outcome.response.providerId, outcome.costUsd, outcome.cacheHit, !!outcome.degradation);
+  recordOutcome('completed', outcome.response.providerId, outcome.costUsd, outcome.cacheHit, !!outcome.degradation, {
+    ...(has(Patch.CoalescedAttribute) ? { coalesced: outcome.coalesced } : {}),
+  });
   return {
     jobId: input.jobId,
     completion: outcome.response.completion,
@@ -69,7 +78,7 @@ export function recordOutcome(
   cost: number | null,
   cacheHit: boolean,
   degraded: boolean,
-  failureType?: FailureType,
+  { failureType, coalesced }: { failureType?: FailureType; coalesced?: boolean } = {},
 ) {
   upsertSearchAttributes([
     { key: attributes.STATUS, value: outcome },
@@ -78,5 +87,6 @@ export function recordOutcome(
     ...(cost !== null ? [{ key: attributes.COST_USD, value: cost }] : []),
     { key: attributes.CACHE_HIT, value: cacheHit },
     { key: attributes.DEGRADED, value: degraded },
+    ...(coalesced !== undefined ? [{ key: attributes.COALESCED, value: coalesced }] : []),
   ]);
 }

@@ -25,11 +25,15 @@ export const Patch = {
   ReserveWithCall: 'reserve-with-call',
   /** A failed job records its failure type in the `SwitchyardFailureType` search attribute. */
   FailureTypeAttribute: 'failure-type-attribute',
+  /** A completed job records whether it shared another job's provider call in `SwitchyardCoalesced`. */
+  CoalescedAttribute: 'coalesced-attribute',
   /**
    * A job started on release 0.6 or later: every patch of {@link JOB_BASELINE} applies, under this one marker. Each
    * `patched()` records a marker and an upsert of `TemporalChangeVersion`, so five patches cost a job ten events.
    */
   JobBaseline: 'job-baseline-0.6',
+  /** A job started on release 0.7 or later: every patch of {@link JOB_BASELINE_0_7} applies, under this one marker. */
+  JobBaseline07: 'job-baseline-0.7',
 } as const;
 
 export type PatchName = (typeof Patch)[keyof typeof Patch];
@@ -48,12 +52,17 @@ const JOB_BASELINE: readonly PatchName[] = [
   Patch.ReserveWithCall,
 ];
 
+/** The patches a job started on 0.7 or later has without asking: 0.6's and the two search attributes of 0.7. */
+const JOB_BASELINE_0_7: readonly PatchName[] = [...JOB_BASELINE, Patch.FailureTypeAttribute, Patch.CoalescedAttribute];
+
 /**
- * The job's patch check. Asked first, before any other patch, so that a history of an earlier release (which has
- * no baseline marker) replays down the same path as before: each of its patches is then asked for itself, where
- * and in the order it was asked when the history was written.
+ * The job's patch check. Asked first, before any other patch, so that a history of an earlier release replays down
+ * the same path as before: a 0.6 history finds no 0.7 marker and takes its own baseline; an older one (which has
+ * no baseline marker) asks each of its patches for itself, where and in the order it was asked when the history
+ * was written. A new job records one marker, whatever number of patches it has.
  */
 export function jobPatches(): PatchCheck {
+  if (patched(Patch.JobBaseline07)) return (patch) => JOB_BASELINE_0_7.includes(patch) || patched(patch);
   const baseline = patched(Patch.JobBaseline);
   return (patch) => (baseline && JOB_BASELINE.includes(patch)) || patched(patch);
 }

@@ -21,6 +21,8 @@ export const DEGRADED = defineSearchAttributeKey('SwitchyardDegraded', SearchAtt
 export const REPLAY_OF = defineSearchAttributeKey('SwitchyardReplayOf', SearchAttributeType.KEYWORD);
 /** Why a failed job failed: one of the failure types (`SERVER_ERROR`, `TIMEOUT`, `BUDGET_EXCEEDED`…). */
 export const FAILURE_TYPE = defineSearchAttributeKey('SwitchyardFailureType', SearchAttributeType.KEYWORD);
+/** Whether a completed job shared another job's provider call (coalescing) instead of making its own. */
+export const COALESCED = defineSearchAttributeKey('SwitchyardCoalesced', SearchAttributeType.BOOL);
 
 /** Every custom search attribute Switchyard uses, for registration checks. */
 export const ALL_SEARCH_ATTRIBUTES = [
@@ -33,4 +35,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   DEGRADED,
   REPLAY_OF,
   FAILURE_TYPE,
+  COALESCED,
 ] as const;

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
           fallback: { message: 'Busy.', onExhausted: 'degrade' },
         },
         free: { targets: ['free-model'] },
+        once: { targets: [{ target: 'gpt-4o-mini', maxAttempts: 1 }] },
       },
     },
   });
@@ -126,6 +127,40 @@ async function main(): Promise<void> {
   const replayed = await api(url, 'POST', `/v1/jobs/${recorded['plain-call']}/replay`, { key: acme });
   recorded['replay'] = replayed.body.id as string;
   await api(url, 'GET', `/v1/jobs/${recorded['replay']}?wait=30`, { key: acme });
+
+  // A job that fails (one attempt, a 500), then a bulk replay of the failed jobs: the replay succeeds.
+  const bulkSince = new Date().toISOString();
+  recorded['failed-server-error'] = await job(
+    harness,
+    acme,
+    chatBody('fails once [[mock:status=500]] [[mock:fail-times=1]]', 'once'),
+  );
+  const matched = async () => {
+    for (;;) {
+      const filter = { status: 'failed', failure_type: 'SERVER_ERROR', created_after: bulkSince };
+      const preview = await api(url, 'POST', '/v1/jobs/replays', { key: acme, body: { filter, dry_run: true } });
+      if (preview.body.matched === 1) return filter;
+      await wait(200);
+    }
+  };
+  const bulk = await api(url, 'POST', '/v1/jobs/replays', { key: acme, body: { filter: await matched() } });
+  recorded['bulk-replay'] = bulk.body.id as string;
+  await api(url, 'GET', `/v1/jobs/${recorded['bulk-replay']}?wait=30`, { key: acme });
+  for (;;) {
+    const read = await api(url, 'GET', `/v1/jobs/${recorded['bulk-replay']}`, { key: acme });
+    if (read.body.status !== 'running') break;
+    await wait(200);
+  }
+  // Visibility lists the replay a moment after it started.
+  for (let found = false; !found; await wait(200)) {
+    const replays = await api(url, 'GET', `/v1/jobs?replay_of=${recorded['failed-server-error']}`, { key: acme });
+    const [replayOfFailed] = replays.body.data as Array<{ id: string }>;
+    if (replayOfFailed) {
+      recorded['bulk-replayed-job'] = replayOfFailed.id;
+      found = true;
+    }
+  }
+  await api(url, 'GET', `/v1/jobs/${recorded['bulk-replayed-job']}?wait=30`, { key: acme });
 
   // Embeddings: a job of its own (one text the provider refuses, so the batch is split), and a synchronous
   // request, which the accumulator sends as a batch workflow.

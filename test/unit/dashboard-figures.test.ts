@@ -17,6 +17,7 @@ function job(overrides: Partial<ClosedJob>): ClosedJob {
     costUsd: 0.01,
     cacheHit: false,
     degraded: false,
+    coalesced: null,
     startMs: NOW - 60_000,
     closeMs: NOW - 59_000,
     ...overrides,
@@ -51,7 +52,13 @@ describe('job figures', () => {
     expect(quantile([], 0.5)).toBeNull();
   });
 
-  test('a coalesced job is a completed one that neither hit the cache nor degraded and reports no cost', () => {
+  test('a coalesced job is one that recorded SwitchyardCoalesced, whatever its cost', () => {
+    expect(isCoalesced(job({ coalesced: true, costUsd: 0 }))).toBe(true);
+    expect(isCoalesced(job({ coalesced: false, costUsd: 0 }))).toBe(false);
+    expect(isCoalesced(job({ coalesced: true, status: 'failed', costUsd: null }))).toBe(false);
+  });
+
+  test('a job of an earlier release (no SwitchyardCoalesced) is coalesced when completed without cache, degradation or cost', () => {
     expect(isCoalesced(job({ costUsd: 0 }))).toBe(true);
     expect(isCoalesced(job({ costUsd: 0, cacheHit: true }))).toBe(false);
     expect(isCoalesced(job({ costUsd: 0, degraded: true }))).toBe(false);

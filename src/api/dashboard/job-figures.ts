@@ -64,12 +64,14 @@ export interface FigureInput {
 }
 
 /**
- * A completed job that shared another job's provider call. Visibility does not record it as such: it is the
- * one kind of completed job that is neither a cache hit nor degraded and reports no cost, because the flight's
- * leader reports (and pays) the call. A call to a model priced at 0 would look the same.
+ * A completed job that shared another job's provider call: what it recorded in `SwitchyardCoalesced`. A job of an
+ * earlier release recorded no such attribute; it is then recognised as the one kind of completed job that is
+ * neither a cache hit nor degraded and reports no cost, because the flight's leader reports (and pays) the call.
  */
 export function isCoalesced(job: ClosedJob): boolean {
-  return job.status === 'completed' && !job.cacheHit && !job.degraded && job.costUsd === 0;
+  if (job.status !== 'completed') return false;
+  if (job.coalesced !== null) return job.coalesced;
+  return !job.cacheHit && !job.degraded && job.costUsd === 0;
 }
 
 /** Nearest-rank quantile of ascending `sorted`, or null when empty. */

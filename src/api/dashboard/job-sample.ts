@@ -20,6 +20,8 @@ export interface ClosedJob {
   costUsd: number | null;
   cacheHit: boolean;
   degraded: boolean;
+  /** `SwitchyardCoalesced`; null for a job of a release that did not record it. */
+  coalesced: boolean | null;
   startMs: number;
   closeMs: number;
 }
@@ -99,6 +101,7 @@ function closedJob(info: VisibilityRecord): ClosedJob | null {
     costUsd: get.get(attributes.COST_USD) ?? null,
     cacheHit: get.get(attributes.CACHE_HIT) ?? false,
     degraded: get.get(attributes.DEGRADED) ?? false,
+    coalesced: get.get(attributes.COALESCED) ?? null,
     startMs: info.startTime.getTime(),
     closeMs: info.closeTime.getTime(),
   };
