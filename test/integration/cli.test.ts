@@ -161,6 +161,20 @@ describe('jobs', () => {
     expect(json(shown.stdout)).toEqual(fromApi.body);
   });
 
+  test('show tells why a failed job failed: its error and each target it tried', async () => {
+    const submitted = await api(url, 'POST', '/v1/jobs', {
+      body: chatBody('Refused [[mock:status=400]]'),
+      key: tenantKey('alpha'),
+    });
+    const failed = await api(url, 'GET', `/v1/jobs/${submitted.body.id}?wait=30`, { key: tenantKey('alpha') });
+    expect(failed.body.status).toBe('failed');
+    const shown = await runCli(['jobs', 'show', submitted.body.id], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^status:\s+failed$/m);
+    expect(shown.stdout).toMatch(/^error:\s+.*\(provider_invalid_request, INVALID_REQUEST\)$/m);
+    expect(shown.stdout).toMatch(/^attempt 1:\s+openai:gpt-4o-mini INVALID_REQUEST ×1/m);
+  });
+
   test('cancel cancels a running job and replay starts a replay of a finished one', async () => {
     const running = await api(url, 'POST', '/v1/jobs', {
       body: chatBody('Cancel me [[mock:latency=20000]]'),

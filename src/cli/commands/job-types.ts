@@ -74,5 +74,14 @@ export interface JobView {
     latencyMs?: number;
     completion?: { choices?: Array<{ message?: { content?: unknown } }> };
   };
-  error?: { code: string; type: string; message: string };
+  error?: { code: string; type: string; message: string; attempts?: JobAttempt[] };
+}
+
+/** One target a failed job tried: the provider, the model, how it ended and after how many tries. */
+export interface JobAttempt {
+  providerId: string;
+  model: string;
+  outcome: string;
+  attempts: number;
+  message?: string;
 }

@@ -66,6 +66,12 @@ function printJob(job: JobView): void {
     ...(job.error
       ? ([['error', `${job.error.message} (${job.error.code}, ${job.error.type})`]] as Array<[string, string]>)
       : []),
+    // Why it failed, target by target: the failure type each provider answered with, after how many tries.
+    ...(job.error?.attempts ?? []).map((attempt, i): [string, string] => [
+      `attempt ${i + 1}`,
+      `${attempt.providerId}:${attempt.model} ${attempt.outcome} ×${attempt.attempts}` +
+        (attempt.message ? ` — ${attempt.message}` : ''),
+    ]),
   ]);
 }
 
