@@ -139,3 +139,31 @@ test("a job's page in the Temporal UI shows its tenant and status search attribu
   expect(parsed.indexedFields).toMatchObject({ SwitchyardTenant: 'alpha', SwitchyardStatus: 'failed' });
   expect(page.url()).toContain(`/workflows/${id}/`);
 });
+
+test('a bulk replay of a tenant’s failed jobs links each replay to its original, as the Temporal UI shows', async () => {
+  const key = tenantKey('alpha');
+  const body = { filter: { status: 'failed' } };
+  // The snapshot reads visibility: wait until both failed jobs are listed there.
+  const deadline = Date.now() + VISIBILITY_DEADLINE_MS;
+  while (
+    (await api(apiUrl, 'POST', '/v1/jobs/replays', { key, body: { ...body, dry_run: true } })).body.matched !== 2
+  ) {
+    expect(Date.now()).toBeLessThan(deadline);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  const started = await api(apiUrl, 'POST', '/v1/jobs/replays', { key, body });
+  expect(started.status).toBe(202);
+  let bulk = await api(apiUrl, 'GET', `/v1/jobs/${started.body.id}`, { key });
+  while (bulk.body.status === 'running') {
+    expect(Date.now()).toBeLessThan(deadline + 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    bulk = await api(apiUrl, 'GET', `/v1/jobs/${started.body.id}`, { key });
+  }
+  expect(bulk.body.status).toBe('completed');
+  const replayed = bulk.body.report.replayed as Array<{ job_id: string; replay_id: string }>;
+  expect(replayed.map((r) => r.job_id).sort()).toEqual([...jobs.alpha.failed].sort());
+  for (const { job_id, replay_id } of replayed) {
+    expect(await listUntil(`SwitchyardReplayOf="${job_id}"`, [replay_id])).toEqual([replay_id]);
+  }
+  await screenshot(page, 'temporal-ui-replay-of-job');
+});
