@@ -1,29 +1,7 @@
 import type { JobFilter } from './job-filter';
 
-/** One row of `GET /v1/jobs`. */
-export interface JobListItem {
-  id: string;
-  object: 'job';
-  kind: 'chat' | 'embeddings' | 'bulk_replay';
-  tenant: string;
-  status: string;
-  model: string | null;
-  provider: string | null;
-  failure_type: string | null;
-  cost_usd: number | null;
-  cache_hit: boolean | null;
-  degraded: boolean | null;
-  replay_of: string | null;
-  created_at: string;
-  closed_at: string | null;
-}
-
-/** A page of `GET /v1/jobs`. */
-export interface JobList {
-  object: 'list';
-  data: JobListItem[];
-  next_cursor: string | null;
-}
+/** One row, and one page, of `GET /v1/jobs`: the API's own types, which the CLI reads as JSON. */
+export type { JobListItem, JobListPage as JobList } from '../../api/job-list';
 
 /** `POST /v1/jobs/replays` with `dry_run`. */
 export interface BulkReplayPreview {

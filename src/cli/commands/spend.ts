@@ -2,20 +2,10 @@ import type { Command } from 'commander';
 import { contextOf } from '../context';
 import { printJson, printTable, usd } from '../output';
 import type { TenantList } from './tenants';
+import type { TenantSpend } from '../../stores/ledger/contract';
 
-interface PeriodSpend {
-  period: string;
-  committedUsd: number;
-  reservedUsd: number;
-  capUsd: number | null;
-}
-
-/** `GET /v1/admin/tenants/:tenant/spend`. */
-export interface TenantSpend {
-  tenantId: string;
-  daily: PeriodSpend;
-  monthly: PeriodSpend;
-}
+/** `GET /v1/admin/tenants/:tenant/spend` answers the ledger's report as it is. */
+export type { TenantSpend } from '../../stores/ledger/contract';
 
 function printSpend(reports: TenantSpend[]): void {
   printTable(
