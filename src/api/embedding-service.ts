@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { CachedEmbedding } from '../contract/cached-embedding';
 import {
@@ -24,6 +28,7 @@ import { MicroBatcher } from './micro-batcher';
 import { refuseOverCap } from './spend-check';
 import { isWaitOver } from './temporal-errors';
 import { underDeadline } from './owned-workflow';
+import { noteJobRun } from '../telemetry/job-log-context';
 
 /** One text on its way to a batch. */
 interface QueuedText {
@@ -146,7 +151,9 @@ export class EmbeddingService {
       acceptedAt: new Date().toISOString(),
     };
     try {
-      await this.start(input, [tenantId], { metadata: options.metadata ?? {} }, options.signal);
+      const handle = await this.start(input, [tenantId], { metadata: options.metadata ?? {} }, options.signal);
+      // For the submit's log line: the job's run (a shared micro-batch is no request's own job, so it is not noted).
+      noteJobRun(handle.workflowId, handle.firstExecutionRunId);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { jobId: options.jobId, existing: true };
       throw err;
@@ -252,10 +259,10 @@ export class EmbeddingService {
     tenants: string[],
     memo?: Record<string, unknown>,
     signal?: AbortSignal,
-  ): Promise<WorkflowHandle<EmbeddingBatchWorkflow>> {
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<EmbeddingBatchWorkflow>> {
     const release = await this.admission.enter(this.admission.starts, this.admission.deadline(), signal);
     try {
-      return await underDeadline(this.client, this.config.api.temporalDeadlineMs, () =>
+      const handle = await underDeadline(this.client, this.config.api.temporalDeadlineMs, () =>
         this.client.workflow.start<EmbeddingBatchWorkflow>(EMBEDDING_BATCH_WORKFLOW, {
           workflowId: input.batchId,
           taskQueue: jobsTaskQueue(this.config.temporal.taskQueuePrefix),
@@ -273,6 +280,7 @@ export class EmbeddingService {
           staticSummary: `embeddings ${input.target.model} · ${input.items.length} texts`,
         }),
       );
+      return handle;
     } finally {
       release();
     }

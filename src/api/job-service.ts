@@ -297,10 +297,6 @@ export class JobService {
     handle: WorkflowHandle<AiJobWorkflow>,
     tenantId: string | null,
   ): Promise<WorkflowExecutionDescription> {
-    return describeOwned((call) => this.control(call), handle, tenantId, jobNotFound).then((description) => {
-      // For the request's log line: the run this request read (see `noteJobRun`).
-      noteJobRun(handle.workflowId, description.runId);
-      return description;
-    });
+    return describeOwned((call) => this.control(call), handle, tenantId, jobNotFound);
   }
 }

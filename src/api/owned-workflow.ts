@@ -7,6 +7,7 @@ import {
 import * as attributes from '../contract/search-attributes';
 import type { HttpError } from './http-error';
 import { isDeadlineExceeded, temporalUnavailable } from './temporal-errors';
+import { noteJobRun } from '../telemetry/job-log-context';
 
 /** Runs one call to Temporal within `deadlineMs`; a 503 `temporal_unavailable` when Temporal does not answer. */
 export async function underDeadline<T>(client: Client, deadlineMs: number, call: () => Promise<T>): Promise<T> {
@@ -43,5 +44,7 @@ export async function describeOwned(
   ) {
     throw notFound(handle.workflowId);
   }
+  // For the request's log line: the run this request read (see `noteJobRun`).
+  noteJobRun(handle.workflowId, description.runId);
   return description;
 }
