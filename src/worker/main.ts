@@ -6,6 +6,7 @@ import { applyHeapGrowth } from '../runtime/heap-growth';
 import { createLogger } from '../telemetry/logger';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
 import { createWorkers, openWorkerStores } from './create-workers';
+import { registerSearchAttributes, registrationRequested } from './register-search-attributes';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 /** Worker process: runs until SIGINT/SIGTERM, then lets in-flight tasks finish before exiting. */
@@ -13,10 +14,19 @@ async function main(): Promise<void> {
   applyHeapGrowth();
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
+  const register = registrationRequested();
   // The SDK's runtime must be installed before the first connection.
   installTemporalRuntime(logger, config.workerMetricsAddress ?? undefined);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
+  // Opt-in, for clusters nobody set up by hand: the workflows upsert these attributes from their first task.
+  if (register) {
+    const registration = await registerSearchAttributes(clientConnection, config.temporal.namespace);
+    logger.info(
+      { namespace: config.temporal.namespace, ...registration },
+      'namespace and search attributes registered',
+    );
+  }
   const stores = await openWorkerStores(config);
   try {
     const client = new Client({

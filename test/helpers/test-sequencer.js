@@ -4,6 +4,7 @@
 const Sequencer = require('@jest/test-sequencer').default;
 
 const SLOWEST_FIRST = [
+  'integration/fleet.test.ts',
   'integration/launcher-supervision.test.ts',
   'integration/key-pools.test.ts',
   'integration/settle-outage.test.ts',
