@@ -7,7 +7,8 @@
  *   BENCH_ONLY=floor,jobs npm run bench  # a subset
  *   BENCH_SCALE=0.5 npm run bench        # every duration halved, for a quick look
  *
- * Results: bench/results/<scenario>.json, bench/results/latest.json and bench/results/latest.md.
+ * Results: bench/results/<scenario>.json, bench/results/latest.json and bench/results/latest.md
+ * (BENCH_RESULTS_DIR=<dir> writes them there instead).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ import { outageScenario } from './scenarios/h-outage';
 import { memoryScenario } from './scenarios/i-memory';
 import { embeddingsScenario } from './scenarios/j-embeddings';
 import { streamingScenario } from './scenarios/k-streaming';
+import { fleetScenario } from './scenarios/l-fleet';
 
 const SCENARIOS: Scenario[] = [
   floorScenario,
@@ -49,9 +51,11 @@ const SCENARIOS: Scenario[] = [
   memoryScenario,
   embeddingsScenario,
   streamingScenario,
+  fleetScenario,
 ];
 
-const RESULTS_DIR = join(__dirname, 'results');
+/** Where results go: bench/results, or BENCH_RESULTS_DIR (e.g. a scratch directory for trial runs). */
+const RESULTS_DIR = process.env.BENCH_RESULTS_DIR || join(__dirname, 'results');
 
 function floorRatio(figure: SummaryFigure, floor: FloorReference | undefined): number {
   switch (figure.vsFloor) {

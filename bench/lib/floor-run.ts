@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { waitFor } from '../../src/dev/child-processes';
-import { cpuMeter } from './proc';
+import { cpuMeterOf, cpuMs, type CpuSource } from './proc';
 import { scaled } from './settings';
 import { round, summarize, type LatencySummary } from './stats';
 
@@ -78,10 +78,11 @@ export interface FloorRunner {
 }
 
 /**
- * Starts a floor worker process on the server at `address` (pid `serverPid`) and a client in this process;
- * warms both up before it resolves.
+ * Starts a floor worker process on the server at `address` and a client in this process; warms both up before
+ * it resolves. The server's CPU is that of pid `server`, or what `server` reads (e.g. Temporal + PostgreSQL).
  */
-export async function startFloorRunner(address: string, serverPid: number): Promise<FloorRunner> {
+export async function startFloorRunner(address: string, server: number | CpuSource): Promise<FloorRunner> {
+  const serverCpu: CpuSource = typeof server === 'number' ? () => cpuMs(server) : server;
   const worker = startFloorWorker(address);
   const connection = await Connection.connect({ address }).catch(async (err: unknown) => {
     await worker.stop();
@@ -112,7 +113,7 @@ export async function startFloorRunner(address: string, serverPid: number): Prom
     return latencies;
   };
   const level = async (inFlight: number, seconds: number): Promise<FloorLevel> => {
-    const cpu = cpuMeter({ server: serverPid, worker: worker.pid });
+    const cpu = cpuMeterOf({ server: serverCpu, worker: () => cpuMs(worker.pid) });
     const started = performance.now();
     const until = started + seconds * 1000;
     let workflows = 0;
@@ -157,17 +158,29 @@ function combined(slices: FloorLevel[]): FloorLevel {
   };
 }
 
+/** How long {@link measureFloors} measures. */
+export interface FloorMeasureOptions {
+  /** Floor workflows run one at a time on each server; 0 skips them. @default 200 */
+  sequentialRuns?: number;
+  /** Seconds of each level on each server, before BENCH_SCALE. @default 15 */
+  levelSeconds?: number;
+}
+
 /**
  * Measures the floor on several servers at once, taking turns: sequential runs in rounds, then each level in
  * {@link SLICES} slices per server, so a slow minute of the machine weighs on every server alike.
  */
-export async function measureFloors(runners: readonly FloorRunner[]): Promise<FloorMeasurement[]> {
+export async function measureFloors(
+  runners: readonly FloorRunner[],
+  options: FloorMeasureOptions = {},
+): Promise<FloorMeasurement[]> {
+  const { sequentialRuns = SEQUENTIAL_RUNS, levelSeconds = 15 } = options;
   const latencies = runners.map((): number[] => []);
-  for (let turn = 0; turn < SEQUENTIAL_TURNS; turn++) {
+  for (let turn = 0; turn < SEQUENTIAL_TURNS && sequentialRuns > 0; turn++) {
     for (const [i, runner] of runners.entries())
-      latencies[i]?.push(...(await runner.sequential(SEQUENTIAL_RUNS / SEQUENTIAL_TURNS)));
+      latencies[i]?.push(...(await runner.sequential(Math.ceil(sequentialRuns / SEQUENTIAL_TURNS))));
   }
-  const sliceSeconds = scaled(15, 3) / SLICES;
+  const sliceSeconds = scaled(levelSeconds, 3) / SLICES;
   const levels = runners.map((): FloorLevel[] => []);
   for (const inFlight of [16, 64]) {
     const slices = runners.map((): FloorLevel[] => []);

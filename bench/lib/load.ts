@@ -2,7 +2,8 @@ import autocannon from 'autocannon';
 
 /** One autocannon run against a JSON endpoint, each request with its own body. */
 export interface LoadOptions {
-  url: string;
+  /** One URL, or several (e.g. one per API process): connection i then goes to URL i mod n. */
+  url: string | readonly string[];
   apiKey: string;
   /** Requests in flight at once (autocannon connections, no pipelining). */
   connections: number;
@@ -38,7 +39,9 @@ export function loadCells(inFlight: number, level: LoadResult): Array<number | s
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
-    url: options.url,
+    // autocannon 9 takes an array of URLs and hands them out to its connections in turn (lib/run.js),
+    // though its types only say string.
+    url: options.url as string,
     method: 'POST',
     headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
     connections: options.connections,

@@ -1,4 +1,4 @@
-import { type FloorRunner } from './floor-run';
+import { type FloorLevel, type FloorRunner } from './floor-run';
 import { type Stack } from './stack';
 import { type LatencySummary } from './stats';
 import { type Table } from './table';
@@ -8,6 +8,19 @@ export interface FloorReference {
   workflowsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Throughput and CPU per workflow at each level in flight. */
+  levels?: FloorLevel[];
+}
+
+/** One level of the jobs scenario, kept for the scenarios that compare with it. */
+export interface JobsLevelFigures {
+  inFlight: number;
+  okPerSecond: number;
+  p50: number;
+  p99: number;
+  serverCpuMsPerJob: number;
+  apiCpuMsPerJob: number;
+  workerCpuMsPerJob: number;
 }
 
 /**
@@ -34,6 +47,8 @@ export interface BenchContext {
   floor?: FloorReference;
   durableFloor?: FloorRunner;
   healthySync?: LatencySummary;
+  /** The jobs scenario's levels, on the run's dev server. */
+  jobs?: JobsLevelFigures[];
 }
 
 /** What a scenario hands back: its printed table, its summary lines and the raw figures for its JSON file. */

@@ -26,19 +26,11 @@ export const SLOW_PROVIDER = 'slow';
 export const CIRCUIT = { consecutiveFailures: 10, minRequests: 20, failureRatio: 0.5, openSeconds: 600 } as const;
 
 /** The running parts every scenario measures. */
-export interface Stack {
+export interface Stack extends Mocks {
   dir: string;
   temporal: DevServer;
   apiUrl: string;
   apiKey: string;
-  /** OpenAI and Anthropic at 0 ms: the provider of every healthy job. */
-  mock: MockProviderHandle;
-  /** Provider `primary` of the outage route: answers every call with a 503. */
-  failingMock: MockProviderHandle;
-  /** Provider `pool`: per-key limit of {@link POOL}.requestsPerMinute. */
-  poolMock: MockProviderHandle;
-  /** Provider `slow`. */
-  slowMock: MockProviderHandle;
   /** The Temporal server, the API and the worker. */
   pids: Pids & { server: number; api: number; worker: number };
   stop(): Promise<void>;
@@ -64,7 +56,10 @@ function startCompiled(name: string, entry: string, env: NodeJS.ProcessEnv, dir:
  */
 function profileFlags(name: string, dir: string): string[] {
   const profiled = (process.env.BENCH_CPU_PROFILE ?? '').split(',').map((entry) => entry.trim());
-  return profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [];
+  // `api` also names `api-1`, `api-2`… of a stack with several.
+  return profiled.includes(name) || profiled.includes(name.replace(/-\d+$/, ''))
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`]
+    : [];
 }
 
 function pidOf(what: string, pid: number | undefined): number {
@@ -122,6 +117,135 @@ function benchConfig(mocks: { main: string; failing: string; pool: string; slow:
   };
 }
 
+/** The mock providers of a run, in the bench process; every stack of the run calls the same ones. */
+export interface Mocks {
+  /** OpenAI and Anthropic at 0 ms: the provider of every healthy job. */
+  mock: MockProviderHandle;
+  /** Provider `primary` of the outage route: answers every call with a 503. */
+  failingMock: MockProviderHandle;
+  /** Provider `pool`: per-key limit of {@link POOL}.requestsPerMinute. */
+  poolMock: MockProviderHandle;
+  /** Provider `slow`. */
+  slowMock: MockProviderHandle;
+}
+
+/** Starts the run's mock providers on free ports. */
+export async function startMocks(): Promise<Mocks & { stop(): Promise<void> }> {
+  const started: MockProviderHandle[] = [];
+  const stop = async () => {
+    for (const m of started.reverse()) await m.close().catch(() => undefined);
+  };
+  try {
+    const start = async (options: Parameters<typeof startMockProvider>[0]) => {
+      const handle = await startMockProvider(options);
+      started.push(handle);
+      return handle;
+    };
+    return {
+      mock: await start({ port: 0, latencyMs: 0 }),
+      failingMock: await start({ port: 0, errorRates: { '503': 1 } }),
+      poolMock: await start({ port: 0, keyRateLimitPerMinute: POOL.requestsPerMinute }),
+      slowMock: await start({ port: 0 }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Where Switchyard's processes run and how many of each. */
+export interface SwitchyardOptions {
+  /** Config file and process logs go here. */
+  dir: string;
+  temporalAddress: string;
+  mocks: Mocks;
+  /** `CACHE_URL` and `COUNTERS_URL` of every process. */
+  cacheUrl: string;
+  countersUrl: string;
+  /** @default 1 */
+  workers?: number;
+  /** @default 1 */
+  apis?: number;
+}
+
+/** Switchyard's worker and API processes on one Temporal and one pair of stores. */
+export interface SwitchyardProcesses {
+  /** One base URL per API process, in start order. */
+  apiUrls: string[];
+  /** `api` and `worker` when there is one of each, else `api-1`, `api-2`…, `worker-1`… */
+  pids: Pids;
+  stop(): Promise<void>;
+}
+
+/** `name` alone when there is one process of a kind, `name-1`… when there are several. */
+function processNames(name: string, count: number): string[] {
+  return count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+}
+
+/**
+ * Starts Switchyard's workers and APIs as users run them, on the given Temporal and stores, and waits until
+ * every API is ready. Each API listens on its own free port.
+ */
+export async function startSwitchyard(options: SwitchyardOptions): Promise<SwitchyardProcesses> {
+  const { dir, mocks } = options;
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    const configFile = join(dir, 'switchyard.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        benchConfig({
+          main: mocks.mock.url,
+          failing: mocks.failingMock.url,
+          pool: mocks.poolMock.url,
+          slow: mocks.slowMock.url,
+        }),
+      ),
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...mockProviderEnv(mocks.mock.url),
+      HOST: '127.0.0.1',
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      SWITCHYARD_API_KEY: BENCH_API_KEY,
+      SWITCHYARD_TASK_QUEUE_PREFIX: 'bench',
+      SWITCHYARD_CONFIG: configFile,
+      CACHE_URL: options.cacheUrl,
+      COUNTERS_URL: options.countersUrl,
+      PRIMARY_KEY: 'sk-bench-primary',
+      SLOW_KEY: 'sk-bench-slow',
+      ...Object.fromEntries(POOL.keys.map((alias) => [`POOL_KEY_${alias.toUpperCase()}`, `sk-bench-pool-${alias}`])),
+      // What users run: one log line per request and per provider call, written to the process's log file.
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+    };
+    const pids: Pids = {};
+    for (const name of processNames('worker', options.workers ?? 1)) {
+      const worker = startCompiled(name, 'worker/main', env, dir);
+      started.push({ stop: () => stopChild(worker) });
+      pids[name] = pidOf(`the ${name}`, worker.process.pid);
+    }
+    const apis: { url: string; child: Child }[] = [];
+    for (const name of processNames('api', options.apis ?? 1)) {
+      const port = await freePort();
+      const api = startCompiled(name, 'api/main', { ...env, PORT: String(port) }, dir);
+      started.push({ stop: () => stopChild(api) });
+      pids[name] = pidOf(`the ${name}`, api.process.pid);
+      apis.push({ url: `http://127.0.0.1:${port}`, child: api });
+    }
+    for (const { url, child } of apis)
+      await waitFor(`the API at ${url}`, async () => (await fetch(`${url}/readyz`)).ok, 60_000, child);
+    return { apiUrls: apis.map((api) => api.url), pids, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
 /**
  * Starts one durable dev server (temp SQLite file with the script's default WAL + synchronous=NORMAL), the
  * mocks in this process, and the real worker and API processes.
@@ -135,55 +259,29 @@ export async function startStack(): Promise<Stack> {
   try {
     const temporal = await startDevServer({ dbFile: join(dir, 'temporal.db'), fastSqlite: false });
     started.push(temporal);
-    const mock = await startMockProvider({ port: 0, latencyMs: 0 });
-    const failingMock = await startMockProvider({ port: 0, errorRates: { '503': 1 } });
-    const poolMock = await startMockProvider({ port: 0, keyRateLimitPerMinute: POOL.requestsPerMinute });
-    const slowMock = await startMockProvider({ port: 0 });
-    for (const m of [mock, failingMock, poolMock, slowMock]) started.push({ stop: () => m.close() });
-
-    const configFile = join(dir, 'switchyard.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify(benchConfig({ main: mock.url, failing: failingMock.url, pool: poolMock.url, slow: slowMock.url })),
-    );
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...mockProviderEnv(mock.url),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TEMPORAL_ADDRESS: temporal.address,
-      SWITCHYARD_API_KEY: BENCH_API_KEY,
-      SWITCHYARD_TASK_QUEUE_PREFIX: 'bench',
-      SWITCHYARD_CONFIG: configFile,
-      CACHE_URL: `sqlite://${join(dir, 'cache.sqlite')}`,
-      COUNTERS_URL: `sqlite://${join(dir, 'counters.sqlite')}`,
-      PRIMARY_KEY: 'sk-bench-primary',
-      SLOW_KEY: 'sk-bench-slow',
-      ...Object.fromEntries(POOL.keys.map((alias) => [`POOL_KEY_${alias.toUpperCase()}`, `sk-bench-pool-${alias}`])),
-      // What users run: one log line per request and per provider call, written to the process's log file.
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-    };
-    const worker = startCompiled('worker', 'worker/main', env, dir);
-    started.push({ stop: () => stopChild(worker) });
-    const api: Child = startCompiled('api', 'api/main', env, dir);
-    started.push({ stop: () => stopChild(api) });
-    const apiUrl = `http://127.0.0.1:${port}`;
-    await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 60_000, api);
+    const mocks = await startMocks();
+    started.push(mocks);
+    const switchyard = await startSwitchyard({
+      dir,
+      temporalAddress: temporal.address,
+      mocks,
+      cacheUrl: `sqlite://${join(dir, 'cache.sqlite')}`,
+      countersUrl: `sqlite://${join(dir, 'counters.sqlite')}`,
+    });
+    started.push(switchyard);
     return {
       dir,
       temporal,
-      apiUrl,
+      apiUrl: switchyard.apiUrls[0] ?? '',
       apiKey: BENCH_API_KEY,
-      mock,
-      failingMock,
-      poolMock,
-      slowMock,
+      mock: mocks.mock,
+      failingMock: mocks.failingMock,
+      poolMock: mocks.poolMock,
+      slowMock: mocks.slowMock,
       pids: {
         server: pidOf('the Temporal server', temporal.process.pid),
-        api: pidOf('the API', api.process.pid),
-        worker: pidOf('the worker', worker.process.pid),
+        api: pidOf('the API', switchyard.pids.api),
+        worker: pidOf('the worker', switchyard.pids.worker),
       },
       stop: stopAll,
     };

@@ -47,6 +47,7 @@ export const floorScenario: Scenario = {
       workflowsPerSecond: durable.workflowsPerSecond,
       p50Ms: durable.sequential.p50,
       p99Ms: durable.sequential.p99,
+      levels: durable.levels,
     };
     const durableOverMemory = ratio(durable.workflowsPerSecond, memory.workflowsPerSecond);
     return {

@@ -57,6 +57,7 @@ export const jobsScenario: Scenario = {
       );
       if (inFlight >= ALWAYS_UP_TO && (load.ok === 0 || load.p99 > P99_LIMIT_MS)) break;
     }
+    context.jobs = levels;
     const best = Math.max(...levels.map((level) => level.okPerSecond));
     const at64 = levels.find((level) => level.inFlight === 64)?.okPerSecond ?? NaN;
     const bestBelow64 = Math.max(...levels.filter((level) => level.inFlight < 64).map((level) => level.okPerSecond));

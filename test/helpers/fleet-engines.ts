@@ -98,10 +98,14 @@ async function terminate(pid: number | undefined, graceMs: number): Promise<void
 
 /**
  * Starts the fleet's engines through scripts/fleet/up.sh (which builds or installs what is missing), on free
- * ports, in a temp directory of their own (or `dir`), with PostgreSQL and Redis not syncing to disk (FLEET_FAST:
- * a process crash loses nothing, a machine crash might). Restarts run up.sh again, as an operator would.
+ * ports, in a temp directory of their own (or `dir`). Tests run PostgreSQL and Redis without syncing to disk
+ * (FLEET_FAST: a process crash loses nothing, a machine crash might); `durable` keeps the engines' production
+ * settings, for figures that compare with the dev server's durable file. Restarts run up.sh again, as an operator
+ * would.
  */
-export async function startFleetEngines(options: { dir?: string; shards?: number } = {}): Promise<FleetEngines> {
+export async function startFleetEngines(
+  options: { dir?: string; shards?: number; durable?: boolean } = {},
+): Promise<FleetEngines> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchyard-fleet-'));
   // PostgreSQL runs as the `postgres` user when the tests run as root: it must reach its directory.
@@ -115,7 +119,7 @@ export async function startFleetEngines(options: { dir?: string; shards?: number
     // Stored as a SQL smallint by the server: below 32768.
     FLEET_TEMPORAL_MEMBERSHIP_PORT: String(await freeBlock(20_000, 32_000, MEMBERSHIP_OFFSETS)),
     FLEET_HISTORY_SHARDS: String(options.shards ?? 4),
-    FLEET_FAST: '1',
+    FLEET_FAST: options.durable ? '0' : '1',
   };
   let stopped = false;
   const down = (): void => {
