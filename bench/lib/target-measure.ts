@@ -1,7 +1,7 @@
 /** The jobs and sync measurements of the fleet scenario, on any {@link BenchTarget}. */
 import { serverCpu, sumCpu, type BenchTarget } from './bench-target';
 import { call, chatBody } from './client';
-import { runLoad, type LoadResult } from './load';
+import { runLoad, warmUp, type LoadResult } from './load';
 import { cpuMeterOf, type CpuSource } from './proc';
 import { round, summarize, type LatencySummary } from './stats';
 
@@ -36,7 +36,7 @@ export async function measureJobs(
   const url = target.apiUrls.map((api) => `${api}/v1/chat/completions`);
   const run = `${Date.now()}-${target.name}-${inFlight}`;
   const body = (n: number) => chatBody(`fleet bench ${run} request ${n}`);
-  await runLoad({ url, apiKey: target.apiKey, connections: inFlight, durationSeconds: timing.warmUpSeconds, body });
+  await warmUp({ url, apiKey: target.apiKey, connections: inFlight, durationSeconds: timing.warmUpSeconds, body });
   const { cpu } = target;
   const missing: CpuSource = () => NaN;
   const named = (kind: string) =>

@@ -1,5 +1,5 @@
 import { chatBody } from '../lib/client';
-import { loadCells, runLoad, type LoadResult } from '../lib/load';
+import { loadCells, runLoad, warmUp, type LoadResult } from '../lib/load';
 import { cpuMeter } from '../lib/proc';
 import { type Scenario, type ScenarioResult } from '../lib/scenario';
 import { scaled } from '../lib/settings';
@@ -30,7 +30,7 @@ export const jobsScenario: Scenario = {
     for (const inFlight of LEVELS) {
       const run = `${Date.now()}-${inFlight}`;
       const body = (n: number) => chatBody(`jobs ${run} request ${n}`);
-      await runLoad({ url, apiKey: stack.apiKey, connections: inFlight, durationSeconds: scaled(3, 1), body });
+      await warmUp({ url, apiKey: stack.apiKey, connections: inFlight, durationSeconds: scaled(3, 1), body });
       const cpu = cpuMeter(stack.pids);
       const load = await runLoad({
         url,
@@ -65,7 +65,7 @@ export const jobsScenario: Scenario = {
     return {
       id: 'jobs',
       title: 'jobs: synchronous chat completions, unique prompts, mock at 0 ms',
-      load: `${LEVELS.join(', ')} in flight (stops past p99 ${P99_LIMIT_MS} ms after 64), ${scaled(3, 1)} s warm-up + ${seconds} s each`,
+      load: `${LEVELS.join(', ')} in flight (stops past p99 ${P99_LIMIT_MS} ms after 64), ${scaled(3, 1)} s warm-up (and its abandoned jobs' end) + ${seconds} s each`,
       table: {
         columns: [
           'in flight',
