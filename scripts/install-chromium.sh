@@ -18,32 +18,10 @@ if path="$(find_chromium)"; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  log "chromium is not installed and apt-get is not available."
-  log "Install Chromium with your package manager so that 'chromium' is on PATH, then run this again."
-  exit 1
-fi
-
-if [ "$(id -u)" -eq 0 ]; then
-  as_root() { "$@"; }
-elif command -v sudo >/dev/null 2>&1; then
-  as_root() { sudo "$@"; }
-else
-  log "chromium is not installed; installing it needs root, and sudo is not available."
-  log "Run as root: apt-get update && apt-get install -y --no-install-recommends chromium"
-  exit 1
-fi
-
-install_package() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
-}
-
-log "installing the chromium package with apt-get (a few minutes)..."
-if ! install_package; then
-  log "install failed; refreshing the package lists and trying again"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  install_package
-fi
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_ready chromium chromium || exit 1
+apt_install chromium
 
 if ! path="$(find_chromium)"; then
   log "apt-get finished but chromium is still not on PATH."

@@ -12,22 +12,9 @@ if path="$(command -v redis-server 2>/dev/null)"; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  log "redis-server is not installed and apt-get is not available."
-  log "Install Redis 7 with your package manager (e.g. 'brew install redis', 'dnf install redis') so that"
-  log "redis-server is on PATH, then run this again."
-  exit 1
-fi
-
-if [ "$(id -u)" -eq 0 ]; then
-  as_root() { "$@"; }
-elif command -v sudo >/dev/null 2>&1; then
-  as_root() { sudo "$@"; }
-else
-  log "redis-server is not installed; installing it needs root, and sudo is not available."
-  log "Run as root: apt-get update && apt-get install -y redis-server"
-  exit 1
-fi
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_ready redis-server redis-server || exit 1
 
 # Whether a redis-server runs on this machine (the system service, or any other).
 running() {
@@ -44,9 +31,7 @@ running() {
 was_running=0
 if running; then was_running=1; fi
 
-log "installing the redis-server package with apt-get..."
-as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+apt_install redis-server
 
 # The package's post-install starts the system service where it can (systemd or SysV init). Stop what the
 # install started, and only that: a redis-server that was already running before is none of our business.

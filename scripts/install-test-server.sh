@@ -38,23 +38,10 @@ if installed; then
 fi
 
 if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
-  if ! command -v apt-get >/dev/null 2>&1; then
-    log "java and mvn are needed to install the test server, and apt-get is not available."
-    log "Install a Java 11+ runtime and Maven with your package manager, then run this again."
-    exit 1
-  fi
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root() { "$@"; }
-  elif command -v sudo >/dev/null 2>&1; then
-    as_root() { sudo "$@"; }
-  else
-    log "java or mvn is missing; installing them needs root, and sudo is not available."
-    log "Run as root: apt-get update && apt-get install -y default-jre-headless maven"
-    exit 1
-  fi
-  log "installing default-jre-headless and maven with apt-get..."
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless maven >&2
+  # shellcheck source=lib/apt.sh
+  source "$(dirname "$0")/lib/apt.sh"
+  apt_ready "java and mvn" default-jre-headless maven || exit 1
+  apt_install default-jre-headless maven
 fi
 
 mkdir -p "$DIR"

@@ -19,27 +19,10 @@ if dir="$(bin_dir)"; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  log "PostgreSQL is not installed and apt-get is not available: install PostgreSQL 12 or newer with your"
-  log "package manager so that /usr/lib/postgresql/<version>/bin holds initdb and pg_ctl, then run this again."
-  exit 1
-fi
-if [ "$(id -u)" -eq 0 ]; then
-  as_root() { "$@"; }
-elif command -v sudo >/dev/null 2>&1; then
-  as_root() { sudo "$@"; }
-else
-  log "installing PostgreSQL needs root, and sudo is not available. Run as root: apt-get install -y postgresql"
-  exit 1
-fi
-
-install() { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2; }
-log "installing the postgresql package with apt-get..."
-if ! install; then
-  log "the install failed; updating the package lists and trying again"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  install
-fi
+# shellcheck source=../lib/apt.sh
+source "$(dirname "$0")/../lib/apt.sh"
+apt_ready PostgreSQL postgresql || exit 1
+apt_install postgresql
 
 if ! dir="$(bin_dir)"; then
   log "apt-get finished but no /usr/lib/postgresql/<version>/bin with initdb and pg_ctl was found."

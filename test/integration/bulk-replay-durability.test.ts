@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
 import { exited, spawnWorker } from '../helpers/worker-process';
+import { itemsOf } from '../helpers/job-list';
 
 const suffix = randomBytes(3).toString('hex');
 // The dev server is shared by every test file: this file's tenant and route are its own.
@@ -15,15 +16,6 @@ const JOBS = 12;
 const key = tenantKey(ACME);
 const scratch = mkdtempSync(join(tmpdir(), 'switchyard-bulk-replay-'));
 const workers: ChildProcess[] = [];
-/** The items of a `GET /v1/jobs` answer. */
-interface ListItem {
-  id: string;
-  tenant: string | null;
-  created_at: string;
-  replay_of: string | null;
-  [field: string]: unknown;
-}
-const itemsOf = (body: JsonResponse['body']) => body.data as ListItem[];
 
 let harness: Harness;
 let url: string;

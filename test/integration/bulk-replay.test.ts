@@ -4,6 +4,7 @@ import { api, type JsonResponse } from '../helpers/http';
 import { replayQuery } from '../../src/api/bulk-replay-service';
 import { TENANT } from '../../src/contract/search-attributes';
 import { jobsTaskQueue } from '../../src/contract/task-queues';
+import { itemsOf } from '../helpers/job-list';
 
 const ADMIN = 'sk-test-bulk-admin';
 const suffix = randomBytes(3).toString('hex');
@@ -11,15 +12,6 @@ const suffix = randomBytes(3).toString('hex');
 const ACME = `acme${suffix}`;
 const GLOBEX = `globex${suffix}`;
 const ROUTE = `replayable-${suffix}`;
-/** The items of a `GET /v1/jobs` answer. */
-interface ListItem {
-  id: string;
-  tenant: string | null;
-  created_at: string;
-  replay_of: string | null;
-  [field: string]: unknown;
-}
-const itemsOf = (body: JsonResponse['body']) => body.data as ListItem[];
 
 let harness: Harness;
 let url: string;

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { TENANT } from '../../src/contract/search-attributes';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
+import { itemsOf } from '../helpers/job-list';
 
 const ADMIN = 'sk-test-list-admin';
 const suffix = randomBytes(3).toString('hex');
@@ -10,15 +11,6 @@ const suffix = randomBytes(3).toString('hex');
 const ACME = `acme${suffix}`;
 const GLOBEX = `globex${suffix}`;
 const ROUTE = `listed-${suffix}`;
-/** The items of a `GET /v1/jobs` answer. */
-interface ListItem {
-  id: string;
-  tenant: string | null;
-  created_at: string;
-  replay_of: string | null;
-  [field: string]: unknown;
-}
-const itemsOf = (body: JsonResponse['body']) => body.data as ListItem[];
 
 let harness: Harness;
 let url: string;
