@@ -39,7 +39,7 @@ export interface BulkReplayView {
 
 export type BulkReplayAccepted =
   | { object: 'bulk_replay_preview'; matched: number; job_ids: string[] }
-  | { id: string; object: 'bulk_replay'; status: 'running'; links: { self: string } };
+  | { id: string; object: 'bulk_replay'; status: 'running'; per_second: number; links: { self: string } };
 
 /** True for an id of a bulk replay rather than of a job. */
 export function isBulkReplayId(id: string): boolean {
@@ -69,6 +69,7 @@ export class BulkReplayService {
       const jobIds = await this.matching(query, body.max_jobs);
       return { object: 'bulk_replay_preview', matched: jobIds.length, job_ids: jobIds };
     }
+    const perSecond = this.pace(body.per_second, tenantId);
     const bulkId = `${BULK_REPLAY_ID_PREFIX}${Date.now().toString(36)}${randomBytes(10).toString('hex')}`;
     const memo: BulkReplayMemo = { tenant: tenantId, filter: body.filter, overrides: body.overrides };
     await this.control(() =>
@@ -82,7 +83,7 @@ export class BulkReplayService {
             query,
             overrides: body.overrides,
             maxJobs: body.max_jobs,
-            perSecond: body.per_second,
+            perSecond,
           },
         ],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -94,7 +95,22 @@ export class BulkReplayService {
         staticSummary: `bulk replay · ${tenantId === null ? 'every tenant' : `tenant ${tenantId}`}`,
       }),
     );
-    return { id: bulkId, object: 'bulk_replay', status: 'running', links: { self: `/v1/jobs/${bulkId}` } };
+    return {
+      id: bulkId,
+      object: 'bulk_replay',
+      status: 'running',
+      per_second: perSecond,
+      links: { self: `/v1/jobs/${bulkId}` },
+    };
+  }
+
+  /**
+   * The pace of a tenant's bulk replay: what it asked for, but never faster than its requests-per-minute limit,
+   * which its replays would otherwise get around (they start inside Temporal, not through the API's limiter).
+   */
+  private pace(asked: number, tenantId: string | null): number {
+    const perMinute = tenantId === null ? undefined : this.config.tenants[tenantId]?.limits.requestsPerMinute;
+    return perMinute === undefined ? asked : Math.min(asked, perMinute / 60);
   }
 
   /** The bulk replay as the API shows it: its progress while it runs, its report once it has completed. */

@@ -110,11 +110,15 @@ export function jobListSchemas(): Record<string, JsonSchema> {
     },
     BulkReplayAccepted: {
       type: 'object',
-      required: ['id', 'object', 'status', 'links'],
+      required: ['id', 'object', 'status', 'per_second', 'links'],
       properties: {
         id: { type: 'string', pattern: '^bulk_' },
         object: { const: 'bulk_replay' },
         status: { const: 'running' },
+        per_second: {
+          type: 'number',
+          description: 'Replays started per second: `per_second`, at most the tenant’s requests-per-minute ÷ 60.',
+        },
         links: { type: 'object', properties: { self: { type: 'string' } } },
       },
     },

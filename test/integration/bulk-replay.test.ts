@@ -12,6 +12,7 @@ const suffix = randomBytes(3).toString('hex');
 const ACME = `acme${suffix}`;
 const GLOBEX = `globex${suffix}`;
 const ROUTE = `replayable-${suffix}`;
+const PACED = `paced${suffix}`;
 
 let harness: Harness;
 let url: string;
@@ -21,7 +22,11 @@ beforeAll(async () => {
     api: true,
     env: { SWITCHYARD_ADMIN_KEY: ADMIN },
     config: {
-      tenants: { [ACME]: tenant(ACME), [GLOBEX]: tenant(GLOBEX) },
+      tenants: {
+        [ACME]: tenant(ACME),
+        [GLOBEX]: tenant(GLOBEX),
+        [PACED]: tenant(PACED, { limits: { requestsPerMinute: 60 } }),
+      },
       // The outage must fail the jobs themselves, not open circuits that would outlast it.
       circuitBreaker: { consecutiveFailures: 1_000, minRequests: 1_000 },
       routes: { [ROUTE]: { targets: [{ target: 'gpt-4o-mini', maxAttempts: 1 }] } },
@@ -207,6 +212,25 @@ test("a tenant's bulk replay replays only its own jobs, and only it and operator
   expect(replayOf).toHaveLength(1);
   expect(originals[GLOBEX]).toContain(replayOf[0]);
 }, 60_000);
+
+test("a tenant's bulk replay goes no faster than its requests-per-minute limit", async () => {
+  const body = { filter: { status: 'failed', model: ROUTE }, per_second: 50 };
+  const paced = await api(url, 'POST', '/v1/jobs/replays', { key: tenantKey(PACED), body });
+  expect(paced.status).toBe(202);
+  expect(paced.body.per_second).toBe(1);
+  const unlimited = await api(url, 'POST', '/v1/jobs/replays', {
+    key: tenantKey(GLOBEX),
+    body: { ...body, dry_run: false },
+  });
+  expect(unlimited.status).toBe(202);
+  expect(unlimited.body.per_second).toBe(50);
+  for (const [key, id] of [
+    [tenantKey(PACED), paced.body.id],
+    [tenantKey(GLOBEX), unlimited.body.id],
+  ] as const) {
+    await api(url, 'POST', `/v1/jobs/${id}/cancel`, { key });
+  }
+});
 
 test('a bad bulk replay body is a 400 naming the field', async () => {
   const cases: Array<[unknown, string]> = [
