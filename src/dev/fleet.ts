@@ -10,11 +10,7 @@ import { startFleetProxy, type FleetProxy } from './fleet-proxy';
 import { loadLaunchConfig } from './launch-config';
 import { mockProviderEnv } from './mock-provider-env';
 import { SupervisedChild } from './supervisor';
-
-/** Stops the launcher before it starts anything, with a message for the operator. */
-class LaunchRefused extends Error {
-  override readonly name = 'LaunchRefused';
-}
+import { LaunchRefused, portVar } from './launch-refused';
 
 const STOP_GRACE_MS = { api: 10_000, worker: 30_000, mock: 5_000 } as const;
 const REPLICAS = 2;
@@ -24,16 +20,6 @@ function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'scripts', 'fleet', 'up.sh')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
-}
-
-function portVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new LaunchRefused(`${name}: "${raw}" is not a port number (1-65535)`);
-  }
-  return port;
 }
 
 /** Runs a fleet script, its progress on this terminal; resolves with its stdout. */

@@ -9,11 +9,7 @@ import { loadLaunchConfig } from './launch-config';
 import { mockProviderEnv } from './mock-provider-env';
 import { takenPortProblem, type PortClaim } from './ports';
 import { SupervisedChild } from './supervisor';
-
-/** Stops the launcher before it starts anything, with a message for the operator. */
-class LaunchRefused extends Error {
-  override readonly name = 'LaunchRefused';
-}
+import { LaunchRefused, portVar } from './launch-refused';
 
 /** A stop signal arrived while the launcher was still starting the parts. */
 class LaunchInterrupted extends Error {
@@ -49,16 +45,6 @@ async function temporalAnswers(address: string): Promise<boolean> {
 async function answers(url: string): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
   return response.ok;
-}
-
-function portVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new LaunchRefused(`${name}: "${raw}" is not a port number (1-65535)`);
-  }
-  return port;
 }
 
 function lastLines(file: string, count: number): string[] {

@@ -1,19 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseBoolean, parseIsoTime, parseSince } from '../parse';
+import type { JobFilter as ApiJobFilter } from '../../contract/bulk-replay';
 
 const STATUSES = ['running', 'completed', 'failed', 'cancelled'];
 
-/** The job filter of `GET /v1/jobs` and of a bulk replay, in the API's names. */
-export interface JobFilter {
-  status?: string;
-  model?: string;
-  provider?: string;
-  failure_type?: string;
-  created_after?: string;
-  created_before?: string;
-  replay_of?: string;
-  degraded?: boolean;
-}
+/** The job filter of `GET /v1/jobs` and of a bulk replay, in the API's names; statuses as one comma-separated string. */
+export type JobFilter = Omit<ApiJobFilter, 'status'> & { status?: string };
 
 /** The filter options as commander parses them. */
 export interface JobFilterOptions {
