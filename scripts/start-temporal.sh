@@ -57,6 +57,11 @@ fi
 # The dev server has one history shard, and the history service reads new tasks through a per-shard token
 # bucket (default 20 reads/s): every task dispatch would wait ~40 ms for a token.
 args+=(--dynamic-config-value history.transferProcessorMaxPollRPS=1000)
+# Task queues default to 4 partitions, which spread a queue over matching hosts. On one node they only split
+# the worker's pollers four ways: a task whose partition has no poller waiting is written to the backlog and
+# read back (or forwarded), and past ~16 jobs in flight throughput fell instead of levelling off.
+args+=(--dynamic-config-value matching.numTaskqueueReadPartitions=1)
+args+=(--dynamic-config-value matching.numTaskqueueWritePartitions=1)
 for setting in ${TEMPORAL_DYNAMIC_CONFIG:-}; do args+=(--dynamic-config-value "$setting"); done
 if [ -n "$DB_FILE" ]; then
   # Rollback-journal mode syncs the file on every transaction; WAL appends and syncs at checkpoints.

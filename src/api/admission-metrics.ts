@@ -3,7 +3,7 @@ import type { AdmissionGate } from './admission-gate';
 
 /**
  * Registers the admission gates' queue length and slots in use (read from the gates at each scrape) on the
- * API's registry, labelled by gate (`starts`, `sync`); returns the refusals counter, which the caller counts.
+ * API's registry, labelled by gate (`starts`, `sync`, `active`); returns the refusals counter, which the caller counts.
  */
 export function registerAdmissionMetrics(registry: Registry, gates: AdmissionGate[]): Counter<'gate' | 'reason'> {
   new Gauge({
@@ -17,7 +17,7 @@ export function registerAdmissionMetrics(registry: Registry, gates: AdmissionGat
   });
   new Gauge({
     name: 'switchyard_admission_in_flight',
-    help: 'Admission slots held: workflow starts in flight, or synchronous jobs waiting for their result.',
+    help: 'Admission slots held: workflow starts in flight, synchronous jobs waiting for their result, or synchronous jobs active in Temporal.',
     labelNames: ['gate'],
     registers: [registry],
     collect() {

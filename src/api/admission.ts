@@ -1,10 +1,17 @@
 import type { Counter, Registry } from 'prom-client';
 import type { AdmissionConfig } from '../config';
+import { ActiveJobHold } from './active-job-hold';
 import { AdmissionGate, GateAbortedError, GateRefusedError, type Release } from './admission-gate';
 import { registerAdmissionMetrics } from './admission-metrics';
 import { HttpError } from './http-error';
 
 export type { Release };
+
+/**
+ * Ends a synchronous job's active slot; with the provider call's ms when the job answered, so that its
+ * Temporal time teaches the hold. Calling it again does nothing.
+ */
+export type EndActive = (providerLatencyMs?: number) => void;
 
 /** What a request brings to admission. */
 export interface AdmissionTicket {
@@ -24,11 +31,14 @@ const CLIENT_CLOSED = 499;
  * The API's admission control: beyond the capacity Temporal and the workers sustain, extra requests wait
  * briefly in FIFO order or are refused with 503 `overloaded` and a Retry-After, instead of every request
  * slowing down. `starts` bounds workflow-start calls in flight; `sync` bounds synchronous jobs from
- * admission to their result.
+ * admission to their result; `active` bounds the synchronous jobs that keep the Temporal server and the
+ * workers busy, as opposed to waiting on a provider (see {@link ActiveJobHold}).
  */
 export class Admission {
   readonly starts: AdmissionGate;
   readonly sync: AdmissionGate;
+  readonly active: AdmissionGate;
+  private readonly hold = new ActiveJobHold();
   private readonly refused: Counter<'gate' | 'reason'> | undefined;
 
   constructor(
@@ -38,7 +48,32 @@ export class Admission {
     const queue = { maxQueued: config.maxQueued, maxQueueWaitMs: config.maxQueueWaitMs };
     this.starts = new AdmissionGate({ name: 'starts', limit: config.maxConcurrentStarts, ...queue });
     this.sync = new AdmissionGate({ name: 'sync', limit: config.maxSyncJobs, ...queue });
-    this.refused = registry ? registerAdmissionMetrics(registry, [this.starts, this.sync]) : undefined;
+    this.active = new AdmissionGate({ name: 'active', limit: config.maxActiveJobs, ...queue });
+    this.refused = registry ? registerAdmissionMetrics(registry, [this.starts, this.sync, this.active]) : undefined;
+  }
+
+  /** The ms a synchronous job admitted now counts as active, unless it ends sooner. */
+  activeHoldMs(): number {
+    return this.hold.holdMs();
+  }
+
+  /**
+   * An active slot for a synchronous job, or the HTTP error to answer instead (as {@link enter}). The slot is
+   * given back when the job ends or once it has run for the hold, when it is taken to wait on its provider,
+   * whichever comes first.
+   */
+  async enterActive(deadline: number, signal?: AbortSignal): Promise<EndActive> {
+    const release = await this.enter(this.active, deadline, signal);
+    const admittedAt = performance.now();
+    const timer = setTimeout(release, this.hold.holdMs());
+    let ended = false;
+    return (providerLatencyMs) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      release();
+      if (providerLatencyMs !== undefined) this.hold.record(performance.now() - admittedAt, providerLatencyMs);
+    };
   }
 
   /** The epoch ms by which a request arriving now must hold every slot it needs. */
@@ -67,11 +102,14 @@ export class Admission {
   }
 }
 
+/** What each gate admits, in the words of a refusal. */
+const GATE_WORDS: Readonly<Record<string, string>> = { sync: 'synchronous jobs', active: 'jobs in progress' };
+
 function toHttpError(err: unknown): unknown {
   if (err instanceof GateAbortedError) return clientClosed();
   if (!(err instanceof GateRefusedError)) return err;
   const seconds = err.retryAfterSeconds;
-  const what = err.gate === 'sync' ? 'synchronous jobs' : 'job starts';
+  const what = GATE_WORDS[err.gate] ?? 'job starts';
   return new HttpError(503, 'overloaded', `Switchyard is at capacity for ${what}; retry in ${seconds} s.`, {
     headers: { 'retry-after': String(seconds) },
     details: { retry_after_seconds: seconds },

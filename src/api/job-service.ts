@@ -28,7 +28,7 @@ import { idempotentJobId, newJobId } from './job-ids';
 import { jobStateOf, type CancellingView, type JobView } from './job-view';
 import { readJobView } from './job-view-reader';
 import { jobStartOptions } from './job-start-options';
-import { Admission, type AdmissionTicket } from './admission';
+import { Admission, type AdmissionTicket, type EndActive } from './admission';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { describeOwned, underDeadline } from './owned-workflow';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
@@ -258,18 +258,23 @@ export class JobService {
   ): Promise<AiJobResult> {
     const admitBy = this.admission.deadline();
     const release = await this.admission.enter(this.admission.sync, admitBy, ticket.signal);
+    let endActive: EndActive | undefined;
     try {
+      endActive = await this.admission.enterActive(admitBy, ticket.signal);
       const input = { tenantId, request, plan, ...(metadata ? { metadata } : {}), ...ticket };
       const { jobId, handle } = await this.admitAndStart(input, admitBy);
       onStarted?.(jobId);
       const { syncTimeoutSeconds } = this.config.api;
       try {
         const deadline = Date.now() + syncTimeoutSeconds * 1000;
-        return tenantResult(await this.client.connection.withDeadline(deadline, () => handle.result()));
+        const result = await this.client.connection.withDeadline(deadline, () => handle.result());
+        endActive(result.providerLatencyMs);
+        return tenantResult(result);
       } catch (err) {
         throw syncRunError(err, { jobId, tenantId, syncTimeoutSeconds }, this.logger);
       }
     } finally {
+      endActive?.();
       release();
     }
   }

@@ -189,6 +189,11 @@ export const admissionSchema = z.strictObject({
   maxConcurrentStarts: z.number().int().positive().max(10_000).default(4),
   /** Synchronous chat completions between admission and result; bounds memory, as they mostly wait on providers. */
   maxSyncJobs: z.number().int().positive().max(1_000_000).default(1_000),
+  /**
+   * Synchronous jobs kept busy in Temporal at once, not counting those taken to wait on their provider (see
+   * README, Overload). On 2 cores 16–32 jobs in Temporal saturate the server; more only cost it more per job.
+   */
+  maxActiveJobs: z.number().int().positive().max(1_000_000).default(32),
   /** Requests waiting for a slot, per kind; past it a request is refused at once (0: never wait). */
   maxQueued: z.number().int().min(0).max(1_000_000).default(2_000),
   /** Longest wait for a slot, in ms; default `api.temporalDeadlineMs`. */

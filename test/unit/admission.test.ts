@@ -1,4 +1,5 @@
 import { AdmissionGate, GateAbortedError, GateRefusedError, type Release } from '../../src/api/admission-gate';
+import { ActiveJobHold } from '../../src/api/active-job-hold';
 import { Admission } from '../../src/api/admission';
 import { HttpError } from '../../src/api/http-error';
 
@@ -155,7 +156,7 @@ describe('admission gate', () => {
 });
 
 describe('admission', () => {
-  const config = { maxConcurrentStarts: 1, maxSyncJobs: 1, maxQueued: 0, maxQueueWaitMs: 1_000 };
+  const config = { maxConcurrentStarts: 1, maxSyncJobs: 1, maxActiveJobs: 1, maxQueued: 0, maxQueueWaitMs: 1_000 };
 
   test('a refusal is a 503 overloaded with Retry-After', async () => {
     const admission = new Admission(config);
@@ -178,5 +179,71 @@ describe('admission', () => {
     release();
     await expect(waiting).rejects.toMatchObject({ status: 499, code: 'client_closed_request' });
     expect({ inFlight: admission.sync.inFlight, queued: admission.sync.queued }).toEqual({ inFlight: 0, queued: 0 });
+  });
+});
+
+describe('active jobs', () => {
+  const config = { maxConcurrentStarts: 4, maxSyncJobs: 100, maxActiveJobs: 1, maxQueued: 10, maxQueueWaitMs: 5_000 };
+
+  test('a job that ends gives its active slot to the next one', async () => {
+    const admission = new Admission(config);
+    const end = await admission.enterActive(admission.deadline());
+    let second = false;
+    const waiting = admission.enterActive(admission.deadline()).then((endSecond) => ((second = true), endSecond));
+    await settle();
+    expect({ inFlight: admission.active.inFlight, queued: admission.active.queued, second }).toEqual({
+      inFlight: 1,
+      queued: 1,
+      second: false,
+    });
+    end(5);
+    end(5);
+    (await waiting)();
+    expect({ inFlight: admission.active.inFlight, queued: admission.active.queued }).toEqual({ inFlight: 0, queued: 0 });
+  });
+
+  test('a job still running after the hold is taken to wait on its provider and frees its slot', async () => {
+    jest.useFakeTimers();
+    try {
+      const admission = new Admission(config);
+      const hold = admission.activeHoldMs();
+      const end = await admission.enterActive(Date.now() + 60_000);
+      const waiting = admission.enterActive(Date.now() + 60_000);
+      jest.advanceTimersByTime(hold - 1);
+      expect(admission.active.queued).toBe(1);
+      jest.advanceTimersByTime(1);
+      const endSecond = await waiting;
+      expect({ inFlight: admission.active.inFlight, queued: admission.active.queued }).toEqual({ inFlight: 1, queued: 0 });
+      // The first job's end, after its hold, gives back nothing more.
+      end(10);
+      expect(admission.active.inFlight).toBe(1);
+      endSecond();
+      expect(admission.active.inFlight).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('active job hold', () => {
+  test('starts at its initial hold, then follows twice the p90 of what jobs spent outside their provider', () => {
+    const hold = new ActiveJobHold();
+    expect(hold.holdMs()).toBe(1_000);
+    // Slow provider: 2 s calls, 40–80 ms in Temporal.
+    for (let i = 0; i < 200; i++) hold.record(2_000 + 40 + (i % 5) * 10, 2_000);
+    expect(hold.holdMs()).toBe(160);
+    // Temporal falls behind: jobs spend 300–700 ms before and after a 1 ms call.
+    for (let i = 0; i < 200; i++) hold.record(301 + (i % 5) * 100, 1);
+    expect(hold.holdMs()).toBe(1_400);
+  });
+
+  test('never exceeds its bounds, whatever a job reports', () => {
+    const hold = new ActiveJobHold();
+    for (let i = 0; i < 200; i++) hold.record(600_000, 0);
+    expect(hold.holdMs()).toBe(10_000);
+    for (let i = 0; i < 200; i++) hold.record(10, 50);
+    expect(hold.holdMs()).toBe(100);
+    hold.record(Number.NaN, 0);
+    expect(hold.holdMs()).toBe(100);
   });
 });
