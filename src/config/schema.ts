@@ -193,7 +193,7 @@ export const admissionSchema = z.strictObject({
    * Synchronous jobs kept busy in Temporal at once, not counting those taken to wait on their provider (see
    * README, Overload). On 2 cores 16–32 jobs in Temporal saturate the server; more only cost it more per job.
    */
-  maxActiveJobs: z.number().int().positive().max(1_000_000).default(32),
+  maxActiveJobs: z.number().int().positive().max(1_000_000).default(16),
   /** Requests waiting for a slot, per kind; past it a request is refused at once (0: never wait). */
   maxQueued: z.number().int().min(0).max(1_000_000).default(2_000),
   /** Longest wait for a slot, in ms; default `api.temporalDeadlineMs`. */
