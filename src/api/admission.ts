@@ -58,6 +58,25 @@ export class Admission {
   }
 
   /**
+   * A synchronous job's sync slot, then its active slot (see {@link enterActive}); the returned function gives
+   * both back.
+   */
+  async enterSyncJob(deadline: number, signal?: AbortSignal): Promise<EndActive> {
+    const release = await this.enter(this.sync, deadline, signal);
+    let endActive: EndActive;
+    try {
+      endActive = await this.enterActive(deadline, signal);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return (providerLatencyMs) => {
+      endActive(providerLatencyMs);
+      release();
+    };
+  }
+
+  /**
    * An active slot for a synchronous job, or the HTTP error to answer instead (as {@link enter}). The slot is
    * given back when the job ends or once it has run for the hold, when it is taken to wait on its provider,
    * whichever comes first.

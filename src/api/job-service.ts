@@ -28,7 +28,7 @@ import { idempotentJobId, newJobId } from './job-ids';
 import { jobStateOf, type CancellingView, type JobView } from './job-view';
 import { readJobView } from './job-view-reader';
 import { jobStartOptions } from './job-start-options';
-import { Admission, type AdmissionTicket, type EndActive } from './admission';
+import { Admission, type AdmissionTicket } from './admission';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { describeOwned, underDeadline } from './owned-workflow';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
@@ -82,9 +82,7 @@ export class JobService {
   /** How many starts and synchronous jobs run at once; beyond it requests wait briefly or get 503 `overloaded`. */
   readonly admission: Admission;
 
-  /**
-   * Decides the job's chain, cache use and budget (see `planRequest` for the 400s).
-   */
+  /** Decides the job's chain, cache use and budget (see `planRequest` for the 400s). */
   plan(tenantId: string, request: ChatRequest, cachePolicy?: RequestCachePolicy): JobPlan {
     return planRequest(this.config, tenantId, request, cachePolicy);
   }
@@ -246,8 +244,8 @@ export class JobService {
 
   /**
    * Runs a job to completion for the synchronous endpoints; failures become HTTP errors. The job holds a
-   * synchronous slot from admission to its result, and a start slot while it starts; waiting for both
-   * together lasts at most `api.admission.maxQueueWaitMs`.
+   * synchronous slot from admission to its result, an active slot while it is busy in Temporal, and a start
+   * slot while it starts; waiting for all of them together lasts at most `api.admission.maxQueueWaitMs`.
    */
   async run(
     tenantId: string,
@@ -257,10 +255,8 @@ export class JobService {
     { onStarted, ...ticket }: SyncRunTicket = {},
   ): Promise<AiJobResult> {
     const admitBy = this.admission.deadline();
-    const release = await this.admission.enter(this.admission.sync, admitBy, ticket.signal);
-    let endActive: EndActive | undefined;
+    const end = await this.admission.enterSyncJob(admitBy, ticket.signal);
     try {
-      endActive = await this.admission.enterActive(admitBy, ticket.signal);
       const input = { tenantId, request, plan, ...(metadata ? { metadata } : {}), ...ticket };
       const { jobId, handle } = await this.admitAndStart(input, admitBy);
       onStarted?.(jobId);
@@ -268,14 +264,13 @@ export class JobService {
       try {
         const deadline = Date.now() + syncTimeoutSeconds * 1000;
         const result = await this.client.connection.withDeadline(deadline, () => handle.result());
-        endActive(result.providerLatencyMs);
+        end(result.providerLatencyMs);
         return tenantResult(result);
       } catch (err) {
         throw syncRunError(err, { jobId, tenantId, syncTimeoutSeconds }, this.logger);
       }
     } finally {
-      endActive?.();
-      release();
+      end();
     }
   }
 

@@ -182,17 +182,11 @@ export const circuitBreakerSchema = z.strictObject({
 
 /** How many requests the API lets at Temporal at once, and how long the rest may wait (see README, Overload). */
 export const admissionSchema = z.strictObject({
-  /**
-   * Workflow starts in flight at once; more wait in the queue. A start takes 5–20 ms, so 4 admit hundreds a
-   * second per API process while keeping a small Temporal server from taking on more than it finishes.
-   */
+  /** Workflow starts in flight at once; more wait in the queue (a start takes 5–20 ms: 4 admit hundreds a second). */
   maxConcurrentStarts: z.number().int().positive().max(10_000).default(4),
   /** Synchronous chat completions between admission and result; bounds memory, as they mostly wait on providers. */
   maxSyncJobs: z.number().int().positive().max(1_000_000).default(1_000),
-  /**
-   * Synchronous jobs kept busy in Temporal at once, not counting those taken to wait on their provider (see
-   * README, Overload). On 2 cores 16–32 jobs in Temporal saturate the server; more only cost it more per job.
-   */
+  /** Synchronous jobs busy in Temporal at once, not counting those taken to wait on a provider (README, Overload). */
   maxActiveJobs: z.number().int().positive().max(1_000_000).default(16),
   /** Requests waiting for a slot, per kind; past it a request is refused at once (0: never wait). */
   maxQueued: z.number().int().min(0).max(1_000_000).default(2_000),
