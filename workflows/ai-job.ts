@@ -138,6 +138,11 @@ async function call(
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw asFinalFailure(err.cause);
       throw err;
     }
+    // A job whose worker died while it waited may re-join after its flight ended and find another job's flight
+    // answering from the entry its own flight paid for: that call is still this job's, and already charged.
+    if (flight.fromCache && flight.response.paidBy?.jobId === input.jobId && has(Patch.OwnPaidFlightAnswer)) {
+      return fromCache(flight.response, input.jobId);
+    }
     const leader = flight.leaderJobId === input.jobId && !flight.fromCache;
     status.attempts.push(...flight.attempts);
     return {

@@ -27,6 +27,8 @@ export const Patch = {
   FailureTypeAttribute: 'failure-type-attribute',
   /** A completed job records whether it shared another job's provider call in `SwitchyardCoalesced`. */
   CoalescedAttribute: 'coalesced-attribute',
+  /** A job that re-joined after a crash reports the call its own earlier flight paid for, served from the cache. */
+  OwnPaidFlightAnswer: 'own-paid-flight-answer',
   /**
    * A job started on release 0.6 or later: every patch of {@link JOB_BASELINE} applies, under this one marker. Each
    * `patched()` records a marker and an upsert of `TemporalChangeVersion`, so five patches cost a job ten events.

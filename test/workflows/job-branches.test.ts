@@ -271,6 +271,26 @@ describe('the response cache', () => {
     expect(result).toMatchObject({ cacheHit: true, coalesced: false, costUsd: 0 });
   });
 
+  test("a job that re-joined after a crash and got the answer its own flight paid for, through another job's flight, reports that call", async () => {
+    const input = jobInput({ cache: cachePlan('k-rejoined') });
+    const paid = { ...cachedResponse('mine'), paidBy: { jobId: input.jobId, costUsd: CALL_COST_USD } };
+    ts.stubs.awaitFlight = () => leaderFlight('job_other', { fromCache: true, costUsd: 0, response: paid });
+    const handle = await start(input);
+    const result = await handle.result();
+    expect(result).toMatchObject({ cacheHit: false, coalesced: false, costUsd: CALL_COST_USD });
+    // Its earlier flight charged the call: the job commits nothing more.
+    expect(ts.inputsOf('commitBudget')).toEqual([
+      { reservationId: await reservationOf(handle), actualUsd: 0, tenantId: 'acme' },
+    ]);
+  });
+
+  test("another job's paid answer, through the flight, stays a free cache hit", async () => {
+    const paid = { ...cachedResponse('theirs'), paidBy: { jobId: 'job_other', costUsd: CALL_COST_USD } };
+    ts.stubs.awaitFlight = () => leaderFlight('job_other', { fromCache: true, costUsd: 0, response: paid });
+    const result = await run(jobInput({ cache: cachePlan('k-theirs') }));
+    expect(result).toMatchObject({ cacheHit: true, coalesced: false, costUsd: 0 });
+  });
+
   test("the flight's failure becomes the job's, with its type and attempts", async () => {
     const attempts = [{ providerId: 'openai', model: 'gpt-4o-mini', outcome: FailureType.Overloaded, attempts: 3 }];
     ts.stubs.awaitFlight = () => {
