@@ -10,7 +10,9 @@ import { ratio, round } from '../lib/stats';
 const TAKEN_IN_TURNS = [1, 4, 16, 64] as const;
 /** Levels measured after the turns, one at a time, while p99 stays within {@link P99_LIMIT_MS}. */
 const BEYOND = [256] as const;
-const TURNS = 3;
+const TURNS = 5;
+/** Seconds each level is measured for in each turn, before BENCH_SCALE. */
+const SLICE_SECONDS = 5;
 const P99_LIMIT_MS = 2_000;
 /** The floor's levels, run beside the jobs in every turn. */
 const FLOOR_LEVELS = [16, 64] as const;
@@ -105,7 +107,7 @@ export const jobsScenario: Scenario = {
   id: 'jobs',
   async run(stack, context): Promise<ScenarioResult> {
     const url = `${stack.apiUrl}/v1/chat/completions`;
-    const sliceSeconds = scaled(15, 3) / TURNS;
+    const sliceSeconds = scaled(SLICE_SECONDS, 1);
     const turnTiming = { warmUpSeconds: scaled(1, 1), seconds: sliceSeconds };
     const slices = new Map<number, Slice[]>();
     const floorSlices = new Map<number, FloorLevel[]>();
