@@ -10,7 +10,7 @@ import { ratio, round } from '../lib/stats';
 const TAKEN_IN_TURNS = [1, 4, 16, 64] as const;
 /** Levels measured after the turns, one at a time, while p99 stays within {@link P99_LIMIT_MS}. */
 const BEYOND = [256] as const;
-const TURNS = 5;
+const TURNS = 4;
 /** Seconds each level is measured for in each turn, before BENCH_SCALE. */
 const SLICE_SECONDS = 5;
 const P99_LIMIT_MS = 2_000;
