@@ -13,6 +13,9 @@ const logDir = mkdtempSync(join(tmpdir(), 'switchyard-budget-'));
 
 // $1,000 per million tokens, i.e. $0.001 a token: one job of the big test costs a few cents.
 const config = {
+  // 200 submits at once queue for the API's 4 start slots; on a slow machine the last of them would wait past
+  // the default 5 s and be refused (503), which is admission control's business, not this file's.
+  api: { admission: { maxQueueWaitMs: 30_000 } },
   models: {
     pricey: { provider: 'openai', model: 'gpt-4o-mini', inputUsdPerMTok: 1000, outputUsdPerMTok: 1000 },
     freebie: { provider: 'gemini', model: 'gemini-2.5-flash-lite', inputUsdPerMTok: 0, outputUsdPerMTok: 0 },
