@@ -2,7 +2,7 @@ import { call, chatBody } from '../lib/client';
 import { type Scenario, type ScenarioResult } from '../lib/scenario';
 import { ratio, round, summarize, type LatencySummary } from '../lib/stats';
 
-const REQUESTS = 300;
+const REQUESTS = 200;
 const WARM_UP = 20;
 /** Turns Switchyard's requests and the floor's sequential runs take, so both see the same machine. */
 const TURNS = 10;

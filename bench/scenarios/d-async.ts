@@ -14,7 +14,7 @@ const WAIT_IN_FLIGHT = 64;
 export const asyncScenario: Scenario = {
   id: 'async',
   async run(stack): Promise<ScenarioResult> {
-    const jobs = Math.max(200, Math.round(2_000 * BENCH_SCALE));
+    const jobs = Math.max(200, Math.round(1_000 * BENCH_SCALE));
     const run = Date.now();
     const refused: Record<string, number> = {};
     const ids: string[] = [];
