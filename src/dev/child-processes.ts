@@ -44,17 +44,26 @@ export function startEntry(name: string, entry: string, env: NodeJS.ProcessEnv):
 export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const recentOutput: string[] = [];
-  const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
-    const lines = chunk
-      .toString()
-      .split('\n')
-      .filter((line) => line.length > 0);
-    recentOutput.push(...lines);
-    recentOutput.splice(0, Math.max(0, recentOutput.length - RECENT_LINES));
-    out.write(lines.map((line) => `[${name}] ${line}\n`).join(''));
+  const relay = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
+    // A chunk may end mid-line: the rest of that line comes with the next chunk, so each line is prefixed once
+    // and whole (a JSON log line stays one parseable line).
+    let partial = '';
+    const emit = (lines: string[]) => {
+      const shown = lines.filter((line) => line.length > 0);
+      recentOutput.push(...shown);
+      recentOutput.splice(0, Math.max(0, recentOutput.length - RECENT_LINES));
+      out.write(shown.map((line) => `[${name}] ${line}\n`).join(''));
+    };
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      emit(lines);
+    });
+    stream?.on('end', () => emit([partial]));
   };
-  child.stdout?.on('data', relay(process.stdout));
-  child.stderr?.on('data', relay(process.stderr));
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // A command that cannot be spawned at all reports it here, not as an exception.
   child.once('error', (err) => recentOutput.push(`${name} could not start: ${err.message}`));
