@@ -13,6 +13,12 @@ export interface CallDeadline {
   readonly timedOut: boolean;
   /** The deadline, in milliseconds from the start of the call. */
   readonly timeoutMs: number;
+  /**
+   * The provider has answered (its response headers are in): from now on only the deadline can abort the call,
+   * not the caller. A non-streamed answer is generated, and billed, before its headers are sent, so a body cut
+   * off by a cancellation would be paid for and never seen.
+   */
+  answered(): void;
   /** Clears the timer and detaches from the caller's signal; call it when the call has settled. */
   dispose(): void;
 }
@@ -35,6 +41,9 @@ export function startCallDeadline(timeoutMs: number, callerSignal?: AbortSignal)
     timeoutMs,
     get timedOut() {
       return timedOut;
+    },
+    answered() {
+      callerSignal?.removeEventListener('abort', followCaller);
     },
     dispose() {
       clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { whenAnswered } from './answer-arrival';
 import { startCallDeadline } from './call-deadline';
 import { type ErrorClassifier, providerFailure } from './classify-error';
 
@@ -11,6 +12,8 @@ export interface CallBounds {
 /**
  * Runs one SDK call under its deadline (see `startCallDeadline`) and turns what it throws into what an adapter
  * throws (see `providerFailure`). `send` gets the signal to hand the SDK; what it resolves with is returned.
+ * The caller's signal aborts the call only until a successful answer's headers arrive: the answer is paid for by
+ * then, so its body is read and returned (and charged) even when the job was cancelled meanwhile.
  */
 export async function guardedCall(
   bounds: CallBounds,
@@ -20,7 +23,12 @@ export async function guardedCall(
   const { signal } = bounds;
   const deadline = startCallDeadline(Math.min(bounds.connectionTimeoutMs, bounds.timeoutMs ?? Infinity), signal);
   try {
-    return await send(deadline.signal);
+    return await whenAnswered(
+      (status) => {
+        if (status >= 200 && status < 300) deadline.answered();
+      },
+      () => send(deadline.signal),
+    );
   } catch (error) {
     throw providerFailure(error, classify, { signal, deadline });
   } finally {

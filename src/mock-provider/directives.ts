@@ -24,6 +24,11 @@ export interface Directives {
    * own output limit when it sends one, as real providers do.
    */
   outputTokens?: number;
+  /**
+   * A successful non-streamed answer sends its status and headers, then its body this many ms later: an answer
+   * generated (and billed, as the call log records it then) whose transfer is slow.
+   */
+  bodyDelayMs?: number;
   /** Pause between the frames of a streamed answer, replacing the behavior's `streamChunkGapMs`. */
   chunkGapMs?: number;
   /** Streamed answers only: close the connection abruptly after this many content chunks. */
@@ -91,6 +96,9 @@ function apply(directives: Directives, name: string, raw: string | undefined): v
     case 'output-tokens':
       directives.outputTokens = integerIn(name, needValue(), 1, MAX_OUTPUT_TOKENS);
       return;
+    case 'body-delay':
+      directives.bodyDelayMs = integerIn(name, needValue(), 0, 3_600_000);
+      return;
     case 'chunk-gap':
       directives.chunkGapMs = integerIn(name, needValue(), 0, 3_600_000);
       return;
@@ -130,6 +138,7 @@ const HEADER_NAMES: ReadonlyArray<readonly [header: string, name: string]> = [
   ['x-mock-malformed', 'malformed'],
   ['x-mock-content-policy', 'content-policy'],
   ['x-mock-quota', 'quota'],
+  ['x-mock-body-delay-ms', 'body-delay'],
   ['x-mock-chunk-gap-ms', 'chunk-gap'],
   ['x-mock-stream-drop', 'stream-drop'],
   ['x-mock-stream-hang', 'stream-hang'],

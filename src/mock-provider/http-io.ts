@@ -41,6 +41,23 @@ export function sendJsonText(
   res.end(text);
 }
 
+/** Like {@link sendJsonText}, but the body follows the status and headers `bodyDelayMs` later. */
+export async function sendJsonTextSlowly(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+  bodyDelayMs: number,
+): Promise<void> {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.flushHeaders();
+  if (await delay(bodyDelayMs, res)) res.end(text);
+}
+
 /** Sends a value as JSON. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   sendJsonText(res, status, JSON.stringify(body), headers);

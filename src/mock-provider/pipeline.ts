@@ -8,7 +8,7 @@ import {
   requestsFault,
 } from './directives';
 import { type Fault, requestFingerprint } from './faults';
-import { delay, type RequestBody, sendJsonText } from './http-io';
+import { delay, type RequestBody, sendJsonText, sendJsonTextSlowly } from './http-io';
 import { isJsonObject, parseJson } from './json';
 import {
   type MockEndpoint,
@@ -64,6 +64,8 @@ type Answer =
       latencyMs: number | undefined;
       /** Set for a successful completion only: what the call log records once the answer is sent. */
       success?: SuccessRecord;
+      /** The request's `body-delay` directive: the body follows the headers this much later. */
+      bodyDelayMs?: number;
     };
 
 /** Faults answered with an error body (as opposed to silence or broken JSON). */
@@ -178,7 +180,7 @@ function decide(state: MockState, request: ProviderRequest, ctx: ReplyContext, a
         success,
       };
     }
-    return { ...send({ status: 200, body }, latencyMs, limitHeaders), success };
+    return { ...send({ status: 200, body }, latencyMs, limitHeaders), success, bodyDelayMs: directives.bodyDelayMs };
   }
   if (fault.kind === 'hang') return { kind: 'hang' };
   if (fault.kind === 'malformed') {
@@ -244,6 +246,12 @@ export async function serveProviderCall(
     return;
   }
   state.stats.recordOutcome(answer.outcome);
+  if (answer.bodyDelayMs !== undefined && answer.success !== undefined) {
+    // Generated, so billed, before the headers go out: a client that leaves during the body has still paid.
+    if (apiKey !== undefined) record(answer.success, apiKey);
+    await sendJsonTextSlowly(res, answer.status, answer.text, headers, answer.bodyDelayMs);
+    return;
+  }
   sendJsonText(res, answer.status, answer.text, headers);
   if (answer.success !== undefined && apiKey !== undefined) record(answer.success, apiKey);
 }

@@ -168,7 +168,13 @@ export function unitBody(unit: MixUnit, index: number, runTag: string): ReturnTy
     case 'cached':
       return chatBody(marker, model, cacheable);
     case 'cancel-slow':
-      return chatBody(`${marker} [[mock:latency=${unit.latencyMs}]]`, model, varied);
+      // Half the delay before the answer's headers, half before its body: a cancellation lands before the
+      // provider answered (nothing paid) or while the paid answer is on the way (charged all the same).
+      return chatBody(
+        `${marker} [[mock:latency=${unit.latencyMs / 2}]] [[mock:body-delay=${unit.latencyMs / 2}]]`,
+        model,
+        varied,
+      );
     case 'cancel-leader':
       return chatBody(`${marker} [[mock:latency=${unit.latencyMs}]]`, model, cacheable);
     case 'retried':

@@ -337,6 +337,29 @@ describe('hangs and latency', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(195);
   });
 
+  it('when a request carries x-mock-body-delay-ms, the headers come at once, the body that much later, and the call is logged as paid with the headers', async () => {
+    mock.resetStats();
+    const started = Date.now();
+    const response = await fetch(`${mock.url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-faults', 'content-type': 'application/json', 'x-mock-body-delay-ms': '400' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow body' }] }),
+    });
+    const headersAfter = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(mock.calls().calls).toHaveLength(1);
+    const body = (await response.json()) as OpenAI.ChatCompletion;
+    expect(body.choices[0]?.message.content).toContain('slow body');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(395);
+    expect(headersAfter).toBeLessThan(Date.now() - started - 200);
+  });
+
+  it('when [[mock:body-delay]] has no number, the request is rejected with a 400 naming it', async () => {
+    const err = await rejectionOf(chat('Hi [[mock:body-delay=soon]]'));
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toMatch(/body-delay/);
+  });
+
   it('when the client gives up during the behavior latency, stats count the aborted connection', async () => {
     mock.setBehavior({ latencyMs: 2_000 });
     const before = mock.stats().abortedConnections;

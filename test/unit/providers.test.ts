@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../activities/providers/provider-error';
@@ -152,6 +153,35 @@ describe.each(PROVIDERS)('the $type adapter against the mock provider', ({ type,
     if (sdkAbort) expect(error).toBeInstanceOf(sdkAbort);
     else expect(error).toBeInstanceOf(Error);
     expect(await eventually(() => mock.stats().abortedConnections >= 1)).toBe(true);
+  });
+
+  it('an abort after the answer\'s headers arrived still returns the answer, which the provider has billed', async () => {
+    mock.resetStats();
+    const controller = new AbortController();
+    // The mock logs the call as paid when it sends the headers; the body follows 600 ms later.
+    const headersIn = new Promise<void>((resolve) => {
+      const seen = (): void => {
+        unsubscribe('undici:request:headers', seen);
+        resolve();
+      };
+      subscribe('undici:request:headers', seen);
+    });
+    const call = adapter.chat({ model, request: chat('Hi [[mock:body-delay=600]]'), signal: controller.signal });
+    await headersIn;
+    expect(mock.calls().calls).toHaveLength(1);
+    const abortedBefore = mock.stats().abortedConnections;
+    controller.abort();
+    const completion = await call;
+    expect(completion.choices[0]?.message.content).toContain('Hi');
+    expect(completion.usage.completion_tokens).toBe(mock.calls().calls[0]?.completionTokens);
+    expect(mock.stats().abortedConnections).toBe(abortedBefore);
+  });
+
+  it('an answer whose body stalls past the deadline fails with TIMEOUT even after its headers arrived', async () => {
+    const failure = await providerErrorOf(
+      connect({ timeoutMs: 300 }).chat({ model, request: chat('Hi [[mock:body-delay=5000]]') }),
+    );
+    expect(failure.type).toBe(FailureType.Timeout);
   });
 
   it('each call carries the connection API key', async () => {
