@@ -10,8 +10,11 @@ export interface LoadOptions {
   durationSeconds?: number;
   /** A fixed number of requests instead of a duration. */
   amount?: number;
-  /** The body of request `n` (counted from 0 across the run). */
-  body: (n: number) => unknown;
+  /**
+   * The body of request `n` (counted from 0 across the run), or `{ same: body }` for one body sent every time,
+   * which autocannon then serialises once instead of per request (the load generator shares the machine).
+   */
+  body: ((n: number) => unknown) | { same: unknown };
   /** @default 60 */
   timeoutSeconds?: number;
 }
@@ -38,6 +41,7 @@ export function loadCells(inFlight: number, level: LoadResult): Array<number | s
 /** Runs autocannon in this process with a unique body per request. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
+  const { body } = options;
   const result = await autocannon({
     // autocannon 9 takes an array of URLs and hands them out to its connections in turn (lib/run.js),
     // though its types only say string.
@@ -47,7 +51,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationSeconds ?? 10 }),
     timeout: options.timeoutSeconds ?? 60,
-    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(options.body(next++)) }) }],
+    ...(typeof body === 'function'
+      ? { requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(body(next++)) }) }] }
+      : { body: JSON.stringify(body.same) }),
   });
   const byStatus: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) byStatus[status] = stats.count ?? 0;

@@ -25,7 +25,7 @@ export const cacheHitsScenario: Scenario = {
         apiKey: stack.apiKey,
         connections: inFlight,
         durationSeconds: seconds,
-        body: () => body,
+        body: { same: body },
       });
       levels.push({ inFlight, ...load, okPerSecond: round(load.okPerSecond) });
     }
