@@ -166,6 +166,12 @@ export interface FloorMeasureOptions {
   levelSeconds?: number;
 }
 
+/** The runners with their indexes, in reverse order every other turn, so that none always goes first. */
+function inTurn(runners: readonly FloorRunner[], turn: number): Array<[number, FloorRunner]> {
+  const entries = [...runners.entries()];
+  return turn % 2 === 0 ? entries : entries.reverse();
+}
+
 /**
  * Measures the floor on several servers at once, taking turns: sequential runs in rounds, then each level in
  * {@link SLICES} slices per server, so a slow minute of the machine weighs on every server alike.
@@ -177,7 +183,7 @@ export async function measureFloors(
   const { sequentialRuns = SEQUENTIAL_RUNS, levelSeconds = 15 } = options;
   const latencies = runners.map((): number[] => []);
   for (let turn = 0; turn < SEQUENTIAL_TURNS && sequentialRuns > 0; turn++) {
-    for (const [i, runner] of runners.entries())
+    for (const [i, runner] of inTurn(runners, turn))
       latencies[i]?.push(...(await runner.sequential(Math.ceil(sequentialRuns / SEQUENTIAL_TURNS))));
   }
   const sliceSeconds = scaled(levelSeconds, 3) / SLICES;
@@ -185,7 +191,7 @@ export async function measureFloors(
   for (const inFlight of [16, 64]) {
     const slices = runners.map((): FloorLevel[] => []);
     for (let slice = 0; slice < SLICES; slice++) {
-      for (const [i, runner] of runners.entries()) slices[i]?.push(await runner.level(inFlight, sliceSeconds));
+      for (const [i, runner] of inTurn(runners, slice)) slices[i]?.push(await runner.level(inFlight, sliceSeconds));
     }
     for (const [i, own] of slices.entries()) levels[i]?.push(combined(own));
   }

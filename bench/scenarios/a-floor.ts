@@ -53,7 +53,7 @@ export const floorScenario: Scenario = {
     return {
       id: 'floor',
       title: 'floor: one workflow + one no-op activity (Temporal alone)',
-      load: `30 warm-up + 200 sequential runs, then 16 and 64 in flight for ${scaled(15, 3)} s each; durable and in-memory server taking turns (10 turns of sequential runs, 3 slices per level)`,
+      load: `30 warm-up + 200 sequential runs, then 16 and 64 in flight for ${scaled(15, 3)} s each; durable and in-memory server taking turns, each first in every other one (10 turns of sequential runs, 3 slices per level)`,
       table: {
         columns: ['server', 'load', 'p50 ms', 'p99 ms', 'workflows/s', 'server CPU ms/wf', 'worker CPU ms/wf'],
         rows: [...rows('durable (WAL)', durable), ...rows('in-memory', memory)],

@@ -112,7 +112,10 @@ export const jobsScenario: Scenario = {
     const slices = new Map<number, Slice[]>();
     const floorSlices = new Map<number, FloorLevel[]>();
     for (let turn = 0; turn < TURNS; turn++) {
-      for (const inFlight of TAKEN_IN_TURNS) {
+      // Every other turn runs the levels the other way round, so that no level always follows the heaviest one
+      // (or always opens the turn) while the machine warms up and slows under sustained load.
+      const order = turn % 2 === 0 ? TAKEN_IN_TURNS : [...TAKEN_IN_TURNS].reverse();
+      for (const inFlight of order) {
         const slice = await measureSlice(url, stack.apiKey, stack.pids, inFlight, turnTiming);
         slices.set(inFlight, [...(slices.get(inFlight) ?? []), slice]);
       }
@@ -151,7 +154,7 @@ export const jobsScenario: Scenario = {
     return {
       id: 'jobs',
       title: 'jobs: synchronous chat completions, unique prompts, mock at 0 ms',
-      load: `${TAKEN_IN_TURNS.join(', ')} in flight in ${TURNS} turns of ${scaled(1, 1)} s warm-up (and its abandoned jobs' end) + ${sliceSeconds} s each, the floor at ${FLOOR_LEVELS.join(' and ')} beside them in each turn; then ${BEYOND.join(', ')} for ${seconds} s while p99 ≤ ${P99_LIMIT_MS} ms. p50: median of the slices; p99: the highest slice's`,
+      load: `${TAKEN_IN_TURNS.join(', ')} in flight in ${TURNS} turns (every other one in reverse order) of ${scaled(1, 1)} s warm-up (and its abandoned jobs' end) + ${sliceSeconds} s each, the floor at ${FLOOR_LEVELS.join(' and ')} beside them in each turn; then ${BEYOND.join(', ')} for ${seconds} s while p99 ≤ ${P99_LIMIT_MS} ms. p50: median of the slices; p99: the highest slice's`,
       table: {
         columns: [
           'in flight',
