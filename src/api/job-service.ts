@@ -28,40 +28,13 @@ import { idempotentJobId, newJobId } from './job-ids';
 import { jobStateOf, type CancellingView, type JobView } from './job-view';
 import { readJobView } from './job-view-reader';
 import { jobStartOptions } from './job-start-options';
-import { Admission, type AdmissionTicket } from './admission';
+import { Admission } from './admission';
 import { isDeadlineExceeded, outcomeUnknown, temporalUnavailable } from './temporal-errors';
 import { describeOwned, underDeadline } from './owned-workflow';
 import { settleUncertainStart, StartOutcomeUnknownError, type SettledStart } from './uncertain-start';
 import type { ApiMetrics } from '../telemetry/api-metrics';
 import { noteJobRun } from '../telemetry/job-log-context';
-
-/** A new job; `beforeStart` and `signal` as in `AdmissionTicket`. */
-export interface SubmitJobInput extends AdmissionTicket {
-  tenantId: string;
-  request: ChatRequest;
-  /** From `planJob`: the chain, cache and budget decisions. */
-  plan: JobPlan;
-  metadata?: Record<string, string>;
-  idempotencyKey?: string;
-  replayOf?: string;
-  /** The job streams its answer's tokens to its stream in the stream store. */
-  stream?: boolean;
-}
-
-/** What a synchronous run may ask besides admission: a stream, and word of the job once it has started. */
-export interface SyncRunTicket extends AdmissionTicket {
-  stream?: boolean;
-  /** Called once the job's workflow has started, before its result is awaited. */
-  onStarted?: (jobId: string) => void;
-}
-
-/** A submission's Idempotency-Key and what it asks, to find the job an earlier one with the key started. */
-export interface IdempotentLookup {
-  tenantId: string;
-  idempotencyKey: string;
-  request: ChatRequest;
-  metadata?: Record<string, string>;
-}
+import type { IdempotentLookup, SubmitJobInput, SyncRunTicket } from './job-inputs';
 
 /** Starts, reads and cancels jobs. The job id is the workflow id; tenants see only their own jobs. */
 export class JobService {

@@ -152,7 +152,7 @@ test(`when the worker is killed with SIGKILL with ${JOBS} jobs in flight, the la
   const journaled = journaledBeforeRestart(launcher.output().slice(outputBefore));
   const twice = ids.filter((_, i) => (answers.get(`worker-crash job ${i}`)?.length ?? 0) > 1);
   console.log(
-    `launcher, worker killed: ${journaled.size} answers journaled by the killed worker, ${twice.length} calls paid twice`,
+    `launcher, worker killed: ${journaled.size} answers journaled by the killed worker; paid twice: ${twice.length}`,
   );
   ids.forEach((id, i) => {
     const paid = answers.get(`worker-crash job ${i}`) ?? [];
