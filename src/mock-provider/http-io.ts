@@ -33,11 +33,7 @@ export function sendJsonText(
   text: string,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
+  writeJsonHead(res, status, text, headers);
   res.end(text);
 }
 
@@ -49,13 +45,17 @@ export async function sendJsonTextSlowly(
   headers: Record<string, string>,
   bodyDelayMs: number,
 ): Promise<void> {
+  writeJsonHead(res, status, text, headers);
+  res.flushHeaders();
+  if (await delay(bodyDelayMs, res)) res.end(text);
+}
+
+function writeJsonHead(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });
-  res.flushHeaders();
-  if (await delay(bodyDelayMs, res)) res.end(text);
 }
 
 /** Sends a value as JSON. */

@@ -2,6 +2,7 @@ import { startMockProvider, type MockCall, type MockProviderHandle } from '../..
 import type { TenantSpend } from '../../src/stores/ledger/contract';
 import { chatBody, startHarness, tenant, tenantKey, type Harness } from '../helpers/harness';
 import { api, type JsonResponse } from '../helpers/http';
+import { eventually } from '../helpers/launcher-process';
 
 // $1,000 per million tokens: a call of a few dozen tokens costs a few cents, well above rounding.
 const PRICE = { inputUsdPerMTok: 1000, outputUsdPerMTok: 1000 };
@@ -43,14 +44,6 @@ afterAll(async () => {
   await queued?.close();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function finalView(tenantId: string, jobId: string): Promise<JsonResponse> {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -76,7 +69,7 @@ test.each([
       body: chatBody(`${prompt} [[mock:body-delay=4000]]`, model),
     });
     expect(submitted.status).toBe(202);
-    await until('the provider to answer', () => answered().length === 1);
+    await eventually('the provider to answer', () => answered().length === 1, 15_000);
     const cancelled = await api(url, 'POST', `/v1/jobs/${submitted.body.id}/cancel`, { key: tenantKey(tenantId) });
     expect(cancelled.status).toBe(202);
 
