@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ConfigError } from '../config';
+import { jobsTaskQueue } from '../contract/task-queues';
 import { DEFAULT_MOCK_PROVIDER_PORT } from '../mock-provider/env-config';
 import { ChildFailed, hasExited, signalGroup, startEntry, startProcess } from './child-processes';
 import { DEFAULT_DEV_API_HOST, DEVELOPMENT_API_KEY, developmentKeyProblem, displayedApiUrl } from './exposure';
@@ -9,6 +10,7 @@ import { loadLaunchConfig } from './launch-config';
 import { mockProviderEnv } from './mock-provider-env';
 import { takenPortProblem, type PortClaim } from './ports';
 import { SupervisedChild } from './supervisor';
+import { workerPolls } from './worker-polling';
 import { LaunchRefused, portVar } from './launch-refused';
 
 /** A stop signal arrived while the launcher was still starting the parts. */
@@ -184,11 +186,18 @@ async function main(): Promise<void> {
     if (!hasTenants) env.SWITCHYARD_API_KEY ??= DEVELOPMENT_API_KEY;
 
     const workerEnv = { ...env };
-    parts.push(new SupervisedChild(() => startEntry('worker', 'worker/main', workerEnv), STOP_GRACE_MS.worker, say));
+    const worker = new SupervisedChild(() => startEntry('worker', 'worker/main', workerEnv), STOP_GRACE_MS.worker, say);
+    parts.push(worker);
     const apiEnv = { ...env };
     parts.push(new SupervisedChild(() => startEntry('api', 'api/main', apiEnv), STOP_GRACE_MS.api, say));
     const apiUrl = displayedApiUrl(apiHost, config.api.port);
     await ready('the API was ready', () => answers(`${apiUrl}/readyz`), 60_000);
+    const jobs = {
+      address,
+      namespace: config.temporal.namespace,
+      taskQueue: jobsTaskQueue(config.temporal.taskQueuePrefix),
+    };
+    await ready('the worker polled for jobs', () => workerPolls(jobs, worker.child.process.pid ?? -1), 180_000);
 
     console.log(
       banner({ apiUrl, uiPort, address, mockUrl, apiKey: hasTenants ? null : (env.SWITCHYARD_API_KEY ?? null) }),

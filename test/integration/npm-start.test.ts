@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { freePort } from '../helpers/free-port';
 import { api } from '../helpers/http';
 import { exited } from '../helpers/worker-process';
@@ -41,6 +43,18 @@ test('the launcher brings up Temporal, the mock provider, the worker and the API
     expect(output).toContain(`http://127.0.0.1:${uiPort}`);
     expect(output).toContain(`Mock provider http://127.0.0.1:${mockPort}`);
     expect(output).toContain('sk-switchyard-dev');
+    // "Running" means a job submitted now is picked up: the worker is already polling for jobs.
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const queue = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: 'switchyard-jobs' },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      expect(queue.pollers?.length ?? 0).toBeGreaterThan(0);
+    } finally {
+      await connection.close();
+    }
     // The development key is public, so the API answers on this machine's loopback interface only.
     const outside = Object.values(networkInterfaces())
       .flat()
@@ -53,7 +67,7 @@ test('the launcher brings up Temporal, the mock provider, the worker and the API
       body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from npm start' }] },
     });
     expect(submitted.status).toBe(202);
-    const done = await api(url, 'GET', `/v1/jobs/${submitted.body.id}?wait=10`, { key: 'sk-switchyard-dev' });
+    const done = await api(url, 'GET', `/v1/jobs/${submitted.body.id}?wait=30`, { key: 'sk-switchyard-dev' });
     expect(done.body.status).toBe('completed');
     expect(done.body.result.completion.choices[0].message.content).toContain('Hello from npm start');
 
