@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, chatBody } from './lib/client';
 import { startFloorRunner } from './lib/floor-run';
-import { machineLine } from './lib/machine';
+import { machineLine, stealMeter } from './lib/machine';
 import {
   type BenchContext,
   type FloorReference,
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const started = performance.now();
+  const runStolen = stealMeter();
   const date = new Date();
   const machine = machineLine(date);
   console.log(`switchyard bench: ${selected.map((s) => s.id).join(', ')} (scale ${BENCH_SCALE})\n${machine}\n`);
@@ -124,13 +125,16 @@ async function main(): Promise<void> {
       await call(stack.apiUrl, stack.apiKey, 'POST', '/v1/chat/completions', chatBody(`warm-up ${i}`));
     for (const scenario of selected) {
       const scenarioStarted = performance.now();
+      const stolen = stealMeter();
       console.log(`\n▶ ${scenario.id}`);
       try {
         const result = await scenario.run(stack, context);
         const seconds = round((performance.now() - scenarioStarted) / 1000);
+        const stealPercent = stolen();
         results.push(result);
-        console.log(`${result.title}\nload: ${result.load} (${seconds} s)\n${renderTable(result.table)}`);
-        writeJson(`${result.id}.json`, { ...result, seconds, machine, scale: BENCH_SCALE });
+        const steal = stealPercent === null ? '' : `; CPU stolen by the host: ${stealPercent} %`;
+        console.log(`${result.title}\nload: ${result.load} (${seconds} s${steal})\n${renderTable(result.table)}`);
+        writeJson(`${result.id}.json`, { ...result, seconds, stealPercent, machine, scale: BENCH_SCALE });
       } catch (err) {
         const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
         failures.set(scenario.id, message);
@@ -143,15 +147,18 @@ async function main(): Promise<void> {
   }
 
   const wallSeconds = round((performance.now() - started) / 1000);
+  const stealPercent = runStolen();
+  const wall = `${wallSeconds} s wall time${stealPercent === null ? '' : `, ${stealPercent} % of the CPU time stolen by the host`}`;
   const summary = summaryTable(results, failures, context.floor);
   console.log(
-    `\n■ summary (${wallSeconds} s wall time; ÷ floor = throughput ÷ floor workflows/s, latency ÷ floor p50/p99)\n${renderTable(summary)}\n${machine}`,
+    `\n■ summary (${wall}; ÷ floor = throughput ÷ floor workflows/s, latency ÷ floor p50/p99)\n${renderTable(summary)}\n${machine}`,
   );
   writeJson('latest.json', {
     machine,
     date: date.toISOString(),
     scale: BENCH_SCALE,
     wallSeconds,
+    stealPercent,
     floor: context.floor ?? null,
     summary: summary.rows.map((row) =>
       Object.fromEntries(summary.columns.map((column, i) => [column, row[i] ?? null])),
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
     [
       '# Switchyard benchmark',
       '',
-      `${machine}; scale ${BENCH_SCALE}; ${wallSeconds} s wall time.`,
+      `${machine}; scale ${BENCH_SCALE}; ${wall}.`,
       '',
       '"÷ floor": a throughput divided by the floor\'s workflows/s, a latency by the floor\'s p50 or p99 (same run, same durable server).',
       '',

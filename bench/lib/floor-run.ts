@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { waitFor } from '../../src/dev/child-processes';
+import { floorPhases, type FloorPhases, type TracedRun } from './floor-phases';
 import { cpuMeterOf, cpuMs, type CpuSource } from './proc';
 import { scaled } from './settings';
 import { round, summarize, type LatencySummary } from './stats';
@@ -72,6 +73,8 @@ export interface FloorMeasurement {
 export interface FloorRunner {
   /** Latencies of `runs` floor workflows run one at a time. */
   sequential(runs: number): Promise<number[]>;
+  /** `runs` floor workflows run one at a time, split into the phases their histories show. */
+  phases(runs: number): Promise<FloorPhases>;
   /** Workflows completed with `inFlight` at once for `seconds`, and the CPU they cost. */
   level(inFlight: number, seconds: number): Promise<FloorLevel>;
   stop(): Promise<void>;
@@ -112,6 +115,22 @@ export async function startFloorRunner(address: string, server: number | CpuSour
     }
     return latencies;
   };
+  const phases = async (runs: number): Promise<FloorPhases> => {
+    const traced: TracedRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      const workflowId = `${prefix}-${n++}`;
+      const started = performance.now();
+      await client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId });
+      traced.push({ workflowId, ms: performance.now() - started });
+    }
+    const histories = await Promise.all(
+      traced.map(async (run) => ({
+        ...run,
+        events: (await client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? [],
+      })),
+    );
+    return floorPhases(histories);
+  };
   const level = async (inFlight: number, seconds: number): Promise<FloorLevel> => {
     const cpu = cpuMeterOf({ server: serverCpu, worker: () => cpuMs(worker.pid) });
     const started = performance.now();
@@ -137,7 +156,7 @@ export async function startFloorRunner(address: string, server: number | CpuSour
     };
   };
   await sequential(WARM_UP_RUNS);
-  return { sequential, level, stop };
+  return { sequential, phases, level, stop };
 }
 
 /** Adds up slices of one level measured at different times. */
