@@ -6,10 +6,12 @@ const E = temporal.api.enums.v1.EventType;
 
 /** A floor workflow's history with its events at the given ms (since epoch second 1,000). */
 function history(at: Array<[temporal.api.enums.v1.EventType, number]>): temporal.api.history.v1.IHistoryEvent[] {
-  return at.map(([eventType, ms]) => ({
-    eventType,
-    eventTime: { seconds: 1_000 + Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
-  }));
+  return at.map(([eventType, ms]) =>
+    temporal.api.history.v1.HistoryEvent.fromObject({
+      eventType,
+      eventTime: { seconds: 1_000 + Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+    }),
+  );
 }
 
 const floorHistory = (shift: number) =>
