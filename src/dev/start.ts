@@ -10,7 +10,7 @@ import { loadLaunchConfig } from './launch-config';
 import { mockProviderEnv } from './mock-provider-env';
 import { takenPortProblem, type PortClaim } from './ports';
 import { SupervisedChild } from './supervisor';
-import { workerPolls } from './worker-polling';
+import { workersPoll } from './worker-polling';
 import { LaunchRefused, portVar } from './launch-refused';
 
 /** A stop signal arrived while the launcher was still starting the parts. */
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: jobsTaskQueue(config.temporal.taskQueuePrefix),
     };
-    await ready('the worker polled for jobs', () => workerPolls(jobs, worker.child.process.pid ?? -1), 180_000);
+    await ready('the worker polled for jobs', () => workersPoll(jobs, [worker.child.process.pid ?? -1]), 180_000);
 
     console.log(
       banner({ apiUrl, uiPort, address, mockUrl, apiKey: hasTenants ? null : (env.SWITCHYARD_API_KEY ?? null) }),

@@ -9,12 +9,12 @@ export interface PollTarget {
 }
 
 /**
- * True once the worker process `pid` has polled `taskQueue` for workflow tasks. A job submitted before then
- * waits for the worker to finish starting (under `npm run dev`, webpack bundles the workflows first), so the
- * launcher says it is running only after this. The worker is known by the SDK's default identity,
- * `pid@host`: pollers left by an earlier run against the same server do not count.
+ * True once every worker process in `pids` has polled `taskQueue` for workflow tasks. A job submitted before
+ * then waits for a worker to finish starting (under `npm run dev`, webpack bundles the workflows first), so the
+ * launchers say they are running only after this. A worker is known by the SDK's default identity, `pid@host`:
+ * pollers left by an earlier run against the same server do not count.
  */
-export async function workerPolls(target: PollTarget, pid: number): Promise<boolean> {
+export async function workersPoll(target: PollTarget, pids: readonly number[]): Promise<boolean> {
   const connection = await Connection.connect({ address: target.address, connectTimeout: 1_000 });
   try {
     const described = await connection.workflowService.describeTaskQueue({
@@ -22,7 +22,8 @@ export async function workerPolls(target: PollTarget, pid: number): Promise<bool
       taskQueue: { name: target.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
-    return (described.pollers ?? []).some((poller) => poller.identity?.startsWith(`${pid}@`) === true);
+    const identities = (described.pollers ?? []).map((poller) => poller.identity ?? '');
+    return pids.every((pid) => identities.some((identity) => identity.startsWith(`${pid}@`)));
   } finally {
     await connection.close();
   }
