@@ -104,27 +104,22 @@ export async function startFloorRunner(address: string, server: number | CpuSour
   const client = new Client({ connection });
   const prefix = `floor-${Date.now()}`;
   let n = 0;
-  const execute = () =>
-    client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `${prefix}-${n++}` });
-  const sequential = async (runs: number) => {
-    const latencies: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      await execute();
-      latencies.push(performance.now() - started);
-    }
-    return latencies;
-  };
-  const phases = async (runs: number): Promise<FloorPhases> => {
-    const traced: TracedRun[] = [];
+  const execute = (workflowId = `${prefix}-${n++}`) =>
+    client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId });
+  const traced = async (runs: number): Promise<TracedRun[]> => {
+    const done: TracedRun[] = [];
     for (let i = 0; i < runs; i++) {
       const workflowId = `${prefix}-${n++}`;
       const started = performance.now();
-      await client.workflow.execute('floorWorkflow', { taskQueue: FLOOR_TASK_QUEUE, workflowId });
-      traced.push({ workflowId, ms: performance.now() - started });
+      await execute(workflowId);
+      done.push({ workflowId, ms: performance.now() - started });
     }
+    return done;
+  };
+  const sequential = async (runs: number) => (await traced(runs)).map((run) => run.ms);
+  const phases = async (runs: number): Promise<FloorPhases> => {
     const histories = await Promise.all(
-      traced.map(async (run) => ({
+      (await traced(runs)).map(async (run) => ({
         ...run,
         events: (await client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? [],
       })),

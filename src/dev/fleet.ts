@@ -4,14 +4,14 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../config';
 import { jobsTaskQueue } from '../contract/task-queues';
 import { DEFAULT_MOCK_PROVIDER_PORT } from '../mock-provider/env-config';
-import { startEntry } from './child-processes';
+import { startEntry, waitFor } from './child-processes';
 import { DEVELOPMENT_API_KEY, developmentKeyProblem } from './exposure';
 import { fleetEnv } from './fleet-env';
 import { startFleetProxy, type FleetProxy } from './fleet-proxy';
 import { loadLaunchConfig } from './launch-config';
 import { mockProviderEnv } from './mock-provider-env';
 import { SupervisedChild } from './supervisor';
-import { workersPoll, type PollTarget } from './worker-polling';
+import { workersPoll } from './worker-polling';
 import { LaunchRefused, portVar } from './launch-refused';
 
 const STOP_GRACE_MS = { api: 10_000, worker: 30_000, mock: 5_000 } as const;
@@ -121,9 +121,16 @@ async function main(): Promise<void> {
     proxy = await startFleetProxy({ host: env.HOST || '127.0.0.1', port, upstreams: apiPorts });
     await waitReady(apiPorts);
     const jobs = { address: temporalAddress, namespace, taskQueue: jobsTaskQueue(config.temporal.taskQueuePrefix) };
-    await waitPolling(
-      jobs,
-      parts.filter((part) => part.child.name.startsWith('worker-')),
+    // The pids are read at every check: a worker that crashed while starting is restarted with a new one.
+    const workers = parts.filter((part) => part.child.name.startsWith('worker-'));
+    await waitFor(
+      'the worker processes to poll for jobs',
+      () =>
+        workersPoll(
+          jobs,
+          workers.map((worker) => worker.child.process.pid ?? -1),
+        ),
+      120_000,
     );
     console.log(
       [
@@ -164,20 +171,6 @@ async function waitReady(ports: number[]): Promise<void> {
     );
     if (ready.every(Boolean)) return;
     if (Date.now() > deadline) throw new Error('the API processes were not ready within 120 s');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/**
- * Resolves once each worker process polls for jobs, so a job sent after the banner is picked up at once. The pids
- * are read at every check: a worker that crashed while starting is polled for again once restarted.
- */
-async function waitPolling(target: PollTarget, workers: readonly SupervisedChild[]): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const pids = workers.map((worker) => worker.child.process.pid ?? -1);
-    if (await workersPoll(target, pids).catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error('the worker processes did not poll for jobs within 120 s');
     await new Promise((r) => setTimeout(r, 500));
   }
 }
