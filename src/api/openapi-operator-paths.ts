@@ -1,17 +1,15 @@
-import { json, responseRef, type Operation, type Security } from './openapi-paths';
+import { body, json, OPERATOR, OPERATOR_ERRORS, pathParameter, responseRef, type Operation } from './openapi-paths';
 import type { JsonSchema } from './openapi-responses';
 
-const OPERATOR: Security = [{ operatorBearer: [] }];
-const OPERATOR_ERRORS = {
-  '401': responseRef('Unauthorized'),
-  '403': responseRef('Forbidden'),
-  '503': responseRef('Unavailable'),
-};
 const nullableNumber: JsonSchema = { anyOf: [{ type: 'number' }, { type: 'null' }] };
 
-/** The operator routes the CLI and the dashboard read: every tenant at once, and the dashboard's figures. */
+/**
+ * The operator routes the CLI and the dashboard read (every tenant at once, the dashboard's figures) and the
+ * codec server's.
+ */
 export function operatorPaths(): Record<string, Record<string, Operation>> {
   return {
+    ...codecPaths(),
     '/v1/admin/tenants': {
       get: {
         operationId: 'listTenants',
@@ -102,4 +100,34 @@ export function operatorSchemas(): Record<string, JsonSchema> {
       },
     },
   };
+}
+
+/**
+ * The Temporal codec server protocol (operators), so the Temporal Web UI can show encrypted payloads. The UI may
+ * put the namespace before the action. A browser's CORS preflight (OPTIONS) is answered for the configured origins.
+ */
+function codecPaths(): Record<string, Record<string, Operation>> {
+  const entries = (['decode', 'encode'] as const).flatMap((action) =>
+    ['', '/{namespace}'].map((prefix): [string, Record<string, Operation>] => [
+      `/v1/admin/codec${prefix}/${action}`,
+      {
+        post: {
+          operationId: `${action}Payloads${prefix ? 'InNamespace' : ''}`,
+          summary: `${action === 'decode' ? 'Decrypt' : 'Encrypt'} Temporal payloads (operators).`,
+          tags: ['admin'],
+          security: OPERATOR,
+          ...(prefix ? { parameters: [pathParameter('namespace', 'Temporal namespace (ignored).')] } : {}),
+          requestBody: body('Payloads', 'Payloads in protobuf JSON.'),
+          responses: {
+            '200': json('Payloads', 'The payloads, transformed.'),
+            '400': responseRef('BadRequest'),
+            '413': responseRef('PayloadTooLarge'),
+            '415': responseRef('UnsupportedMediaType'),
+            ...OPERATOR_ERRORS,
+          },
+        },
+      },
+    ]),
+  );
+  return Object.fromEntries(entries);
 }

@@ -21,7 +21,7 @@ export interface Operation {
 export type Security = Record<string, string[]>[];
 
 export const TENANT: Security = [{ tenantBearer: [] }, { tenantApiKey: [] }];
-const OPERATOR: Security = [{ operatorBearer: [] }];
+export const OPERATOR: Security = [{ operatorBearer: [] }];
 const PUBLIC: Security = [];
 
 export function json(schema: string, description: string, headers?: Record<string, JsonSchema>): JsonSchema {
@@ -38,7 +38,8 @@ export function body(schema: string, description: string): JsonSchema {
 
 /** The problem+json errors every authenticated route may answer. */
 const TENANT_ERRORS = { '401': responseRef('Unauthorized'), '503': responseRef('Unavailable') };
-const OPERATOR_ERRORS = {
+/** The problem+json errors every operator route may answer. */
+export const OPERATOR_ERRORS = {
   '401': responseRef('Unauthorized'),
   '403': responseRef('Forbidden'),
   '503': responseRef('Unavailable'),
@@ -239,7 +240,6 @@ export function paths(): Record<string, Record<string, Operation>> {
         responses: { '200': json('Circuits', 'Circuits and their window counts.'), ...OPERATOR_ERRORS },
       },
     },
-    ...codecPaths(),
     '/healthz': {
       get: {
         operationId: 'health',
@@ -284,36 +284,7 @@ export function paths(): Record<string, Record<string, Operation>> {
   };
 }
 
-function pathParameter(name: string, description: string): JsonSchema {
+/** A required string path parameter. */
+export function pathParameter(name: string, description: string): JsonSchema {
   return { name, in: 'path', required: true, description, schema: { type: 'string' } };
-}
-
-/**
- * The Temporal codec server protocol (operators), so the Temporal Web UI can show encrypted payloads. The UI may
- * put the namespace before the action. A browser's CORS preflight (OPTIONS) is answered for the configured origins.
- */
-function codecPaths(): Record<string, Record<string, Operation>> {
-  const entries = (['decode', 'encode'] as const).flatMap((action) =>
-    ['', '/{namespace}'].map((prefix): [string, Record<string, Operation>] => [
-      `/v1/admin/codec${prefix}/${action}`,
-      {
-        post: {
-          operationId: `${action}Payloads${prefix ? 'InNamespace' : ''}`,
-          summary: `${action === 'decode' ? 'Decrypt' : 'Encrypt'} Temporal payloads (operators).`,
-          tags: ['admin'],
-          security: OPERATOR,
-          ...(prefix ? { parameters: [pathParameter('namespace', 'Temporal namespace (ignored).')] } : {}),
-          requestBody: body('Payloads', 'Payloads in protobuf JSON.'),
-          responses: {
-            '200': json('Payloads', 'The payloads, transformed.'),
-            '400': responseRef('BadRequest'),
-            '413': responseRef('PayloadTooLarge'),
-            '415': responseRef('UnsupportedMediaType'),
-            ...OPERATOR_ERRORS,
-          },
-        },
-      },
-    ]),
-  );
-  return Object.fromEntries(entries);
 }
