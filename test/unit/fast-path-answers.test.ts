@@ -91,4 +91,93 @@ describe('fast path answers', () => {
     answers.forget('k');
     expect(answers.held('k')).toBeUndefined();
   });
+
+  test('an answer served past the middle of its hold is read again once, in the background, and stays held', async () => {
+    jest.useFakeTimers({ now: 10_000 });
+    let provider = 'openai';
+    const cache = fakeCache(() => ({
+      value: { completion, providerId: provider, model: 'gpt-4o-mini' },
+      storedAt: 0,
+      stale: false,
+      freshUntil: 60_000,
+    }));
+    const answers = fastPathAnswers(asStore(cache), silent, { holdMs: 1_000 });
+    await answers.fresh('k', 'acme');
+
+    jest.setSystemTime(10_400);
+    expect(answers.held('k')?.provider).toBe('openai:gpt-4o-mini');
+    expect(cache.reads).toBe(1);
+
+    provider = 'anthropic';
+    jest.setSystemTime(10_600);
+    // Served at once from what is held; one read starts, however many requests come meanwhile.
+    expect(answers.held('k')?.provider).toBe('openai:gpt-4o-mini');
+    expect(answers.held('k')?.provider).toBe('openai:gpt-4o-mini');
+    expect(cache.reads).toBe(2);
+    await Promise.resolve();
+    await Promise.resolve();
+
+    // Past the first read's hold, the answer read at 10,600 is served: nothing ever missed.
+    jest.setSystemTime(11_050);
+    expect(answers.held('k')?.provider).toBe('anthropic:gpt-4o-mini');
+    expect(cache.reads).toBe(2);
+  });
+
+  test('a background read that finds the entry gone or stale drops the held answer', async () => {
+    jest.useFakeTimers({ now: 10_000 });
+    let stale = false;
+    const cache = fakeCache(() => ({
+      value: { completion, providerId: 'openai', model: 'gpt-4o-mini' },
+      storedAt: 0,
+      stale,
+      freshUntil: 60_000,
+    }));
+    const answers = fastPathAnswers(asStore(cache), silent, { holdMs: 1_000 });
+    await answers.fresh('k', 'acme');
+    stale = true;
+    jest.setSystemTime(10_600);
+    expect(answers.held('k')).toBeDefined();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(answers.held('k')).toBeUndefined();
+  });
+
+  test('requests that miss together share one read of the store', async () => {
+    const cache = fakeCache(() => ({
+      value: { completion, providerId: 'openai', model: 'gpt-4o-mini' },
+      storedAt: 0,
+      stale: false,
+      freshUntil: Infinity,
+    }));
+    const answers = fastPathAnswers(asStore(cache), silent);
+    const all = await Promise.all([answers.fresh('k', 'acme'), answers.fresh('k', 'acme'), answers.fresh('k', 'acme')]);
+    expect(cache.reads).toBe(1);
+    expect(all[1]).toBe(all[0]);
+    expect(all[2]).toBe(all[0]);
+  });
+
+  test('a read under way when a job writes a newer answer is not held', async () => {
+    let release: (() => void) | undefined;
+    const cache = {
+      reads: 0,
+      getTimed: () => {
+        cache.reads += 1;
+        return new Promise<TimedCacheLookup<CachedResponse>>((resolve) => {
+          release = () =>
+            resolve({
+              value: { completion, providerId: 'openai', model: 'old' },
+              storedAt: 0,
+              stale: false,
+              freshUntil: Infinity,
+            });
+        });
+      },
+    };
+    const answers = fastPathAnswers(cache as unknown as ResponseCacheStore<CachedResponse>, silent);
+    const first = answers.fresh('k', 'acme');
+    answers.forget('k');
+    release?.();
+    expect((await first)?.provider).toBe('openai:old');
+    expect(answers.held('k')).toBeUndefined();
+  });
 });
