@@ -60,6 +60,9 @@ export interface RequestLog {
  */
 export function createRequestLog(logger: Logger): RequestLog {
   const withHeaders = pinoHttp(requestLogOptions(logger));
+  // The line written here holds only the fields built below, none of them a credential, so it skips the
+  // process logger's redaction, whose wildcard path walked every line's fields: about a third of the line's cost.
+  const lineLogger = logger.child({}, { redact: [] });
   const tracked = new WeakSet<IncomingMessage>();
   let lastId = 0;
   const track = (req: IncomingMessage, res: ServerResponse, known?: () => KnownRequestFields | undefined): boolean => {
@@ -79,8 +82,8 @@ export function createRequestLog(logger: Logger): RequestLog {
         responseTime,
       };
       const line = requestLine(req, res, responseTime);
-      if (res.statusCode >= 500) logger.error(fields, line);
-      else logger.info(fields, line);
+      if (res.statusCode >= 500) lineLogger.error(fields, line);
+      else lineLogger.info(fields, line);
     });
     return true;
   };
